@@ -1,0 +1,78 @@
+"""The Organising Academy: a learning-management system for the Labour Organising Academies."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from academy.config import defaults, finalise
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: defaults, instance config, environment, then `config`."""
+    config = dict(config or {})
+    app = Flask(
+        __name__,
+        instance_path=config.pop("INSTANCE_PATH", None),
+        instance_relative_config=True,
+    )
+    app.config.from_mapping(defaults(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env()  # FLASK_<NAME> overrides any setting
+    app.config.update(config)
+    finalise(app.config, app.instance_path)
+
+    from academy import logging_setup
+
+    logging_setup.configure(app)
+
+    # The database first: everything after it may need a session.
+    from academy.extensions import csrf, db, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    from academy import database
+
+    database.configure_engines(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    # Then the request-level guards: sessions, CSRF on every POST, rate limits.
+    from academy import sessions
+
+    sessions.init_app(app, login_manager)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    mail.init_app(app)
+
+    from academy import security
+
+    security.init_app(app)
+
+    from academy import assets
+
+    assets.init_app(app)
+
+    from academy import navigation
+
+    navigation.init_app(app)
+
+    from academy import errors
+
+    errors.init_app(app)
+    _register_blueprints(app)
+
+    from academy.cli import academy_cli
+
+    app.cli.add_command(academy_cli)
+
+    if app.config["ACADEMY_CHECK_CURRICULUM"]:
+        # Refuse to start on a curriculum that fails the check, and say why.
+        from academy.content.startup import verify_curriculum
+
+        verify_curriculum(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from academy.auth import bp as auth_bp
+    from academy.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)

@@ -1,0 +1,96 @@
+"""The `flask academy …` commands."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from academy.extensions import db
+from academy.models import Role
+from academy.services import ServiceError, accounts
+from academy.services.academies import academy_by_slug, ensure_academies
+
+academy_cli = AppGroup("academy", help="Run the Organising Academy's own commands.")
+
+DEMO_ACCOUNTS = (
+    # e-mail, name, role, academy slug
+    ("member@demo.academy.test", "Demo Member", Role.MEMBER, None),
+    ("trainer@demo.academy.test", "Demo Trainer", Role.TRAINER, "north-west"),
+    ("staff@demo.academy.test", "Demo Staff", Role.STAFF, "north-west"),
+    ("admin@demo.academy.test", "Demo Admin", Role.ADMIN, None),
+)
+
+
+@academy_cli.command("seed-academies")
+def seed_academies() -> None:
+    """Create the regional academies (idempotent)."""
+    academies = ensure_academies()
+    db.session.commit()
+    click.echo(f"{len(academies)} academies: " + ", ".join(a.name for a in academies))
+
+
+@academy_cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True, help="Name as shown on certificates.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Repeat for several roles.",
+)
+@click.option("--academy", "academy_slug", help="Academy slug for trainer and staff roles.")
+@click.password_option()
+def create_user(email, display_name, roles, academy_slug, password) -> None:
+    """Create a confirmed account with the given roles."""
+    academy = None
+    if academy_slug:
+        ensure_academies()
+        academy = academy_by_slug(academy_slug)
+        if academy is None:
+            raise click.BadParameter(
+                f"no academy with slug {academy_slug!r}", param_hint="--academy"
+            )
+    try:
+        user = accounts.create_user(email, display_name, password)
+        for role in roles:
+            accounts.grant_role(user, role, academy=academy)
+    except ServiceError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created {user.email} with roles: {', '.join(sorted(user.roles))}")
+
+
+@academy_cli.command("seed-demo")
+def seed_demo() -> None:
+    """Create one demo account per role (new passwords each run) and print how to sign in."""
+    if current_app.config["ACADEMY_ENV"] == "production":
+        raise click.ClickException("Demo accounts are never created in production.")
+    ensure_academies()
+    click.echo("Demo accounts (passwords are new each time this runs):")
+    for email, name, role, academy_slug in DEMO_ACCOUNTS:
+        password = "-".join(secrets.token_hex(2) for _ in range(4))
+        user = accounts.find_user_by_email(email)
+        if user is None:
+            user = accounts.create_user(email, name, password, check_password=False)
+        else:
+            user.password_hash = accounts.hash_password(password)
+            user.end_all_sessions()
+        academy = academy_by_slug(academy_slug) if academy_slug else None
+        accounts.grant_role(user, role, academy=academy)
+        where = f" ({academy.full_name})" if academy else ""
+        click.echo(f"  {role.value:<8} {email:<28} password: {password}{where}")
+    db.session.commit()
+
+
+def _register_subcommands() -> None:
+    from academy.content.cli import curriculum_cli
+
+    academy_cli.add_command(curriculum_cli)
+
+
+_register_subcommands()

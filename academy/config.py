@@ -1,0 +1,96 @@
+"""Settings from the environment, with safe defaults for development.
+
+Order of precedence (lowest first): the defaults here, `instance/config.py`
+if present, `ACADEMY_*`/`FLASK_*` prefixed environment variables, then the
+dict passed to `create_app` (tests).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration."""
+
+
+def defaults(instance_path: str) -> dict:
+    """Every setting the app reads, with its development default."""
+    env = os.environ.get("ACADEMY_ENV", "development")
+    return {
+        "ACADEMY_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+        or f"sqlite:///{Path(instance_path) / 'academy.sqlite3'}",
+        "REDIS_URL": os.environ.get("REDIS_URL"),
+        "ACADEMY_BASE_URL": os.environ.get("ACADEMY_BASE_URL", "http://127.0.0.1:5000"),
+        "ACADEMY_CURRICULUM_DIR": os.environ.get(
+            "ACADEMY_CURRICULUM_DIR", str(PROJECT_ROOT / "curriculum")
+        ),
+        "ACADEMY_CERTIFICATES_DIR": os.environ.get(
+            "ACADEMY_CERTIFICATES_DIR", str(Path(instance_path) / "certificates")
+        ),
+        "ACADEMY_CHECK_CURRICULUM": True,
+        # Mail: real SMTP when MAIL_SERVER is set; otherwise messages go to the log.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "true").lower() == "true",
+        "MAIL_USE_SSL": os.environ.get("MAIL_USE_SSL", "false").lower() == "true",
+        "MAIL_DEFAULT_SENDER": os.environ.get(
+            "MAIL_DEFAULT_SENDER", "Organising Academy <academy@localhost>"
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token is bound to the session instead
+        "PASSWORD_RESET_MAX_AGE": 3600,
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": "5 per 15 minutes",
+        "VERIFY_RATE_LIMIT": "60 per minute",
+    }
+
+
+def finalise(config: dict, instance_path: str) -> None:
+    """Fill in derived settings and refuse unsafe production configurations."""
+    production = config["ACADEMY_ENV"] == "production"
+    # Cookies only over HTTPS in production (development runs on plain http://127.0.0.1).
+    if production:
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+    if not config.get("SECRET_KEY"):
+        if production:
+            raise ConfigError(
+                "SECRET_KEY must be set when ACADEMY_ENV=production "
+                "(generate one with: python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        config["SECRET_KEY"] = _development_secret(Path(instance_path))
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://"):  # the form some hosts hand out
+        uri = "postgresql+psycopg://" + uri.removeprefix("postgres://")
+    elif uri.startswith("postgresql://"):
+        uri = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
+    config["SQLALCHEMY_DATABASE_URI"] = uri
+    config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
+    if not config.get("MAIL_BACKEND"):
+        config["MAIL_BACKEND"] = "smtp" if config["MAIL_SERVER"] else "academy.mail.LogBackend"
+
+
+def _development_secret(instance: Path) -> str:
+    """A random key generated once and kept in the instance folder (never in the repo)."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,143 @@
+"""People: accounts, their roles, and the regional academies they belong to."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from academy.extensions import db
+from academy.models.types import UTCDateTime
+from academy.timeutil import utcnow
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    TRAINER = "trainer"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+# Roles that are held in a particular academy rather than across the site.
+ACADEMY_ROLES = (Role.TRAINER, Role.STAFF)
+
+
+def new_session_version() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored normalised (stripped, lower case) so uniqueness ignores case.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    # Rotated to end every session of this person at once (log-out, password
+    # change, disabling, losing a role): it is part of the session's user id.
+    session_version: Mapped[str] = mapped_column(sa.String(32), default=new_session_version)
+    privacy_accepted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set when the person follows the link e-mailed at registration; until then
+    # the account cannot sign in (and its existence is never revealed).
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Whether the public verification page may show the holder's name.
+    show_name_on_verification: Mapped[bool] = mapped_column(default=False)
+
+    role_grants: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    academy_roles: Mapped[list[AcademyRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    # Flask-Login protocol -------------------------------------------------
+    @property
+    def is_active(self) -> bool:
+        return self.disabled_at is None and self.confirmed_at is not None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    # Roles ------------------------------------------------------------------
+    @property
+    def roles(self) -> frozenset[str]:
+        """Every account is a member; other roles are granted."""
+        return frozenset({Role.MEMBER.value, *(grant.role for grant in self.role_grants)})
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def academy_ids(self, role: str) -> set[int]:
+        """The academies in which this person holds `role` (trainer or staff)."""
+        return {link.academy_id for link in self.academy_roles if link.role == role}
+
+    def end_all_sessions(self) -> None:
+        self.session_version = new_session_version()
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
+
+
+class UserRole(db.Model):
+    """A site-wide role. Trainer and staff also have `AcademyRole` rows saying where."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="role_grants")
+
+
+class Academy(db.Model):
+    """A regional academy: the English regions, Scotland and Wales."""
+
+    __tablename__ = "academies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.name} Organising Academy"
+
+    def __repr__(self) -> str:
+        return f"<Academy {self.slug}>"
+
+
+class AcademyRole(db.Model):
+    """Where a trainer trains or a staff member works."""
+
+    __tablename__ = "academy_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    academy_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("academies.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="academy_roles")
+    academy: Mapped[Academy] = relationship(lazy="joined")

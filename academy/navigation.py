@@ -1,0 +1,58 @@
+"""The main navigation: what each kind of person sees in the header."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, request, url_for
+from flask_login import current_user
+
+# (label, endpoint, who sees it: None for everyone, "signed-in", or a set of roles).
+# Entries whose blueprint is not registered are left out.
+NAV = (
+    ("Courses", "learn.catalogue", None),
+    ("My learning", "learn.dashboard", "signed-in"),
+    ("Cohorts", "cohorts.index", {"trainer", "staff"}),
+    ("Staff", "staff.index", {"staff", "admin"}),
+    ("Admin", "admin.index", {"admin"}),
+    ("Account", "account.index", "signed-in"),
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    current: bool
+
+
+def _visible(who) -> bool:
+    if who is None:
+        return True
+    if not current_user.is_authenticated:
+        return False
+    return who == "signed-in" or current_user.has_role(*who)
+
+
+def main_nav() -> list[NavItem]:
+    views = current_app.view_functions
+    here = request.endpoint or ""
+    items = []
+    for label, endpoint, who in NAV:
+        if endpoint in views and _visible(who):
+            blueprint = endpoint.partition(".")[0]
+            items.append(NavItem(label, url_for(endpoint), here.startswith(blueprint + ".")))
+    return items
+
+
+def home_link() -> NavItem:
+    """Where a signed-in person goes from the home page."""
+    if "learn.dashboard" in current_app.view_functions:
+        return NavItem("Go to my learning", url_for("learn.dashboard"), False)
+    return NavItem("Change your password", url_for("auth.change_password"), False)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.add_template_global(main_nav)
+    app.add_template_global(home_link)

@@ -1,0 +1,263 @@
+"""Accounts: registration, signing in, passwords, roles.
+
+Having an account here reveals party membership, so every public answer is
+the same whether or not an e-mail is registered: registration and password
+reset always say "check your e-mail" and do the same work either way (one
+Argon2 hash, one queued e-mail); the e-mail itself tells the owner of the
+address what happened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from academy import jobs
+from academy.extensions import db
+from academy.models import Academy, AcademyRole, Role, User, UserRole
+from academy.passwords import hash_password, needs_rehash, password_problem, verify_password
+from academy.services import ServiceError
+from academy.services.audit import record
+from academy.timeutil import utcnow
+
+CONFIRM_MAX_AGE = 7 * 24 * 3600
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _hash_fingerprint(user: User) -> str:
+    # Part of a reset token: once the password changes the token stops working.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
+
+
+def _external(endpoint: str, **values: object) -> str:
+    base = current_app.config["ACADEMY_BASE_URL"].rstrip("/")
+    return base + url_for(endpoint, **values)
+
+
+# Registration ---------------------------------------------------------------
+
+
+def register(email: str, display_name: str, password: str) -> None:
+    """Start a registration. Creates a pending account only for a new address."""
+    email = normalise_email(email)
+    problem = password_problem(password, email=email, name=display_name)
+    if problem:
+        raise ServiceError(problem)
+    password_hash = hash_password(password)  # done either way: same time for both paths
+    existing = find_user_by_email(email)
+    if existing is not None:
+        jobs.enqueue(
+            "academy.mail.send_email",
+            email,
+            "Someone tried to register with your e-mail address",
+            "Someone (perhaps you) tried to create an Organising Academy account with this "
+            "e-mail address, but it already has an account. Nothing has been changed.\n\n"
+            f"To sign in, go to {_external('auth.login')}\n"
+            f"If you have forgotten your password, reset it at {_external('auth.forgot')}\n\n"
+            "If this was not you, you can ignore this message.",
+        )
+        return
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        password_hash=password_hash,
+        privacy_accepted_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    token = _serializer("confirm").dumps({"u": user.id})
+    jobs.enqueue(
+        "academy.mail.send_email",
+        email,
+        "Confirm your Organising Academy account",
+        f"Hello {user.display_name},\n\nTo finish creating your account, follow this link "
+        f"within 7 days:\n\n{_external('auth.confirm', token=token)}\n\n"
+        "If you did not ask for an account, ignore this message and nothing will be created.",
+    )
+
+
+def confirm(token: str) -> User:
+    """Finish a registration from the e-mailed link."""
+    try:
+        data = _serializer("confirm").loads(token, max_age=CONFIRM_MAX_AGE)
+    except SignatureExpired as error:
+        raise ServiceError("This link has expired. Please register again.") from error
+    except BadSignature as error:
+        raise ServiceError("This link is not valid. Check you copied all of it.") from error
+    user = db.session.get(User, data.get("u"))
+    if user is None:
+        raise ServiceError("This link is not valid. Check you copied all of it.")
+    if user.confirmed_at is None:
+        user.confirmed_at = utcnow()
+    return user
+
+
+# Signing in -------------------------------------------------------------------
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active account with this e-mail and password, or None (same time either way)."""
+    user = find_user_by_email(email)
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if not user.is_active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def sign_out_everywhere(user: User) -> None:
+    user.end_all_sessions()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise ServiceError("Your current password is not right.")
+    problem = password_problem(new, email=user.email, name=user.display_name)
+    if problem:
+        raise ServiceError(problem)
+    user.password_hash = hash_password(new)
+    user.end_all_sessions()
+
+
+def request_password_reset(email: str) -> None:
+    """E-mail a reset link if the account exists; the caller answers the same either way."""
+    user = find_user_by_email(email)
+    if user is None or user.disabled_at is not None:
+        # Spend the time the other path spends on signing and queueing.
+        _serializer("reset").dumps({"u": 0, "h": ""})
+        return
+    token = _serializer("reset").dumps({"u": user.id, "h": _hash_fingerprint(user)})
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    jobs.enqueue(
+        "academy.mail.send_email",
+        user.email,
+        "Reset your Organising Academy password",
+        f"Hello {user.display_name},\n\nTo choose a new password, follow this link within "
+        f"{minutes} minutes. It works once.\n\n{_external('auth.reset', token=token)}\n\n"
+        "If you did not ask for this, ignore this message: your password has not changed.",
+    )
+
+
+def user_for_reset_token(token: str) -> User:
+    try:
+        data = _serializer("reset").loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except SignatureExpired as error:
+        raise ServiceError("This reset link has expired. Ask for a new one.") from error
+    except BadSignature as error:
+        raise ServiceError("This reset link is not valid. Ask for a new one.") from error
+    user = db.session.get(User, data.get("u") or 0)
+    if user is None or user.disabled_at is not None or data.get("h") != _hash_fingerprint(user):
+        raise ServiceError("This reset link has already been used or is not valid.")
+    return user
+
+
+def reset_password(token: str, new: str) -> User:
+    user = user_for_reset_token(token)
+    problem = password_problem(new, email=user.email, name=user.display_name)
+    if problem:
+        raise ServiceError(problem)
+    user.password_hash = hash_password(new)
+    # Following the link proves the address, so a pending account is confirmed too.
+    user.confirmed_at = user.confirmed_at or utcnow()
+    user.end_all_sessions()
+    return user
+
+
+# Roles ------------------------------------------------------------------------
+
+
+def grant_role(
+    user: User, role: str, *, academy: Academy | None = None, actor: User | None = None
+) -> None:
+    """Give `user` a role; trainer and staff need the academy they hold it in."""
+    role = Role(role).value
+    if role == Role.MEMBER:
+        return
+    if role in (Role.TRAINER, Role.STAFF) and academy is None:
+        raise ServiceError(f"Choose the academy this {role} belongs to.")
+    if role not in {grant.role for grant in user.role_grants}:
+        user.role_grants.append(UserRole(role=role))
+    if academy is not None and academy.id not in user.academy_ids(role):
+        user.academy_roles.append(AcademyRole(academy_id=academy.id, role=role))
+    record(
+        "role.grant",
+        actor=actor,
+        subject=user,
+        academy_id=academy.id if academy else None,
+        target=role,
+    )
+
+
+def revoke_role(
+    user: User, role: str, *, academy: Academy | None = None, actor: User | None = None
+) -> None:
+    """Take a role away (in one academy, or everywhere); their sessions end at once."""
+    role = Role(role).value
+    for link in list(user.academy_roles):
+        if link.role == role and (academy is None or link.academy_id == academy.id):
+            user.academy_roles.remove(link)
+    if role not in (Role.TRAINER, Role.STAFF) or not user.academy_ids(role):
+        for grant in list(user.role_grants):
+            if grant.role == role:
+                user.role_grants.remove(grant)
+    user.end_all_sessions()
+    record(
+        "role.revoke",
+        actor=actor,
+        subject=user,
+        academy_id=academy.id if academy else None,
+        target=role,
+    )
+
+
+def disable(user: User, *, actor: User | None = None) -> None:
+    user.disabled_at = utcnow()
+    user.end_all_sessions()
+    record("account.disable", actor=actor, subject=user)
+
+
+def create_user(
+    email: str,
+    display_name: str,
+    password: str,
+    *,
+    check_password: bool = True,
+) -> User:
+    """Create a confirmed account directly (CLI, demo data, tests)."""
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise ServiceError(f"An account with the e-mail {email} already exists.")
+    if check_password:
+        problem = password_problem(password, email=email, name=display_name)
+        if problem:
+            raise ServiceError(problem)
+    now = utcnow()
+    user = User(
+        email=email,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        privacy_accepted_at=now,
+        confirmed_at=now,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user

@@ -1,0 +1,29 @@
+"""Signed-in sessions: the session version in the id ends every session at once."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import LoginManager
+
+from academy.extensions import db
+from academy.models import User
+
+
+def load_user(session_id: str) -> User | None:
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != version:
+        return None
+    return user
+
+
+def init_app(app: Flask, login_manager: LoginManager) -> None:
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    # Guards against a stolen cookie being used from elsewhere.
+    login_manager.session_protection = "basic"

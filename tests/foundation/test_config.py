@@ -1,0 +1,115 @@
+import pytest
+
+from academy import create_app
+from academy.config import ConfigError
+from tests.conftest import base_config
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path, database, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    config = base_config(tmp_path, database, ACADEMY_ENV="production")
+    config.pop("SECRET_KEY")
+    with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
+        create_app(config)
+
+
+def test_production_sets_secure_cookies_and_hsts(tmp_path, database):
+    app = create_app(base_config(tmp_path, database, ACADEMY_ENV="production"))
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    response = app.test_client().get("/privacy")
+    assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
+
+
+def test_development_key_is_generated_once_and_kept_in_the_instance_folder(
+    tmp_path, database, monkeypatch
+):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    config = base_config(tmp_path, database)
+    config.pop("SECRET_KEY")
+    first = create_app(dict(config)).config["SECRET_KEY"]
+    second = create_app(dict(config)).config["SECRET_KEY"]
+    assert first == second
+    assert len(first) >= 64
+    key_file = tmp_path / "instance" / "secret_key"
+    assert key_file.read_text().strip() == first
+    assert key_file.stat().st_mode & 0o077 == 0  # readable by the owner only
+
+
+def test_database_url_from_hosts_is_mapped_to_psycopg(tmp_path, database):
+    config = base_config(tmp_path, database, ACADEMY_CHECK_CURRICULUM=False)
+    config["SQLALCHEMY_DATABASE_URI"] = "postgres://u@127.0.0.1:1/x"
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+    app = create_app(config)
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
+    from sqlalchemy import text
+
+    from academy.extensions import db
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas only apply to SQLite")  # the PostgreSQL run covers PG
+    assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_signed_in_pages_are_not_cached(client, make_user, login):
+    login(client, make_user())
+    assert client.get("/privacy").headers["Cache-Control"] == "no-store"
+
+
+def test_static_files_are_cached_for_a_year(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "/static/css/academy.css?v=" in page
+    response = client.get("/static/css/academy.css")
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+
+
+def test_no_external_assets_in_templates():
+    """The app works offline: nothing is loaded from a CDN or any other host."""
+    import re
+    from pathlib import Path
+
+    external = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.IGNORECASE)
+    root = Path(__file__).resolve().parents[2]
+    for path in [
+        *root.joinpath("academy").rglob("*.html"),
+        *root.joinpath("academy").rglob("*.css"),
+    ]:
+        assert not external.search(path.read_text()), f"external asset in {path}"
+
+
+def test_health_check(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("code", [400, 403, 404, 429, 500])
+def test_error_pages_use_the_layout(app, code):
+    from flask import abort
+
+    @app.get(f"/_boom/{code}")
+    def boom():
+        if code == 500:
+            raise RuntimeError("boom")
+        abort(code)
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().get(f"/_boom/{code}")
+    assert response.status_code == code
+    body = response.get_data(as_text=True)
+    assert 'class="skip-link"' in body
+    assert "<h1>" in body
