@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c78ba0ddef37
+Revision ID: 40ce2695d0dc
 Revises: 
-Create Date: 2026-11-21 16:07:46.742533
+Create Date: 2026-11-21 16:15:01.244930
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import academy.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = 'c78ba0ddef37'
+revision = '40ce2695d0dc'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -116,6 +116,24 @@ def upgrade():
     with op.batch_alter_table('course_modules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_course_modules_course_id'), ['course_id'], unique=False)
 
+    op.create_table('enrolments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('enrolled_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('left_at', academy.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', academy.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_activity_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_enrolments_course_id_courses')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_enrolments_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enrolments')),
+    sa.UniqueConstraint('user_id', 'course_id', name=op.f('uq_enrolments_user_id_course_id'))
+    )
+    with op.batch_alter_table('enrolments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enrolments_completed_at'), ['completed_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enrolments_course_id'), ['course_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enrolments_user_id'), ['user_id'], unique=False)
+
     op.create_table('user_roles',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
@@ -167,6 +185,47 @@ def upgrade():
     with op.batch_alter_table('quizzes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_quizzes_course_id'), ['course_id'], unique=False)
 
+    op.create_table('lesson_completions',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('lesson_id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('completed_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_lesson_completions_course_id_courses')),
+    sa.ForeignKeyConstraint(['lesson_id'], ['lessons.id'], name=op.f('fk_lesson_completions_lesson_id_lessons')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_lesson_completions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'lesson_id', name=op.f('pk_lesson_completions'))
+    )
+    with op.batch_alter_table('lesson_completions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lesson_completions_course_id'), ['course_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lesson_completions_lesson_id'), ['lesson_id'], unique=False)
+        batch_op.create_index('ix_lesson_completions_user_course', ['user_id', 'course_id'], unique=False)
+
+    op.create_table('quiz_attempts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('quiz_id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('started_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', academy.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('snapshot', sa.JSON(), nullable=False),
+    sa.Column('answers', sa.JSON(), nullable=True),
+    sa.Column('results', sa.JSON(), nullable=True),
+    sa.Column('score', sa.Integer(), nullable=True),
+    sa.Column('passed', sa.Boolean(), nullable=True),
+    sa.CheckConstraint('score IS NULL OR (score >= 0 AND score <= 100)', name=op.f('ck_quiz_attempts_score_range')),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_quiz_attempts_course_id_courses')),
+    sa.ForeignKeyConstraint(['quiz_id'], ['quizzes.id'], name=op.f('fk_quiz_attempts_quiz_id_quizzes')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_quiz_attempts_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_attempts')),
+    sa.UniqueConstraint('user_id', 'quiz_id', 'number', name=op.f('uq_quiz_attempts_user_id_quiz_id_number'))
+    )
+    with op.batch_alter_table('quiz_attempts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quiz_attempts_course_id'), ['course_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_quiz_attempts_quiz_id'), ['quiz_id'], unique=False)
+        batch_op.create_index('ix_quiz_attempts_user_course', ['user_id', 'course_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_quiz_attempts_user_id'), ['user_id'], unique=False)
+
     op.create_table('quiz_questions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('quiz_id', sa.Integer(), nullable=False),
@@ -196,6 +255,19 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_quiz_questions_quiz_id'))
 
     op.drop_table('quiz_questions')
+    with op.batch_alter_table('quiz_attempts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quiz_attempts_user_id'))
+        batch_op.drop_index('ix_quiz_attempts_user_course')
+        batch_op.drop_index(batch_op.f('ix_quiz_attempts_quiz_id'))
+        batch_op.drop_index(batch_op.f('ix_quiz_attempts_course_id'))
+
+    op.drop_table('quiz_attempts')
+    with op.batch_alter_table('lesson_completions', schema=None) as batch_op:
+        batch_op.drop_index('ix_lesson_completions_user_course')
+        batch_op.drop_index(batch_op.f('ix_lesson_completions_lesson_id'))
+        batch_op.drop_index(batch_op.f('ix_lesson_completions_course_id'))
+
+    op.drop_table('lesson_completions')
     with op.batch_alter_table('quizzes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quizzes_course_id'))
 
@@ -206,6 +278,12 @@ def downgrade():
 
     op.drop_table('lessons')
     op.drop_table('user_roles')
+    with op.batch_alter_table('enrolments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enrolments_user_id'))
+        batch_op.drop_index(batch_op.f('ix_enrolments_course_id'))
+        batch_op.drop_index(batch_op.f('ix_enrolments_completed_at'))
+
+    op.drop_table('enrolments')
     with op.batch_alter_table('course_modules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_course_modules_course_id'))
 
