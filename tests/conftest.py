@@ -292,6 +292,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     tmp = tmp_path_factory.mktemp("live")
     app = create_app(base_config(tmp, database, ACADEMY_BASE_URL="http://127.0.0.1"))
     migrate_and_seed(app)
+    app.extensions["mailman"].outbox = []  # e-mails the server sends, for the tests to read
     with LiveServer(app) as server:
         app.config["ACADEMY_BASE_URL"] = server.url
         yield server

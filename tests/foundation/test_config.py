@@ -45,16 +45,20 @@ def test_database_url_from_hosts_is_mapped_to_psycopg(tmp_path, database):
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
+def test_database_connections_are_configured_for_their_engine(app):
+    """SQLite: WAL, foreign keys, a busy timeout. PostgreSQL: pooled, pinged before use."""
     from sqlalchemy import text
 
     from academy.extensions import db
 
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite pragmas only apply to SQLite")  # the PostgreSQL run covers PG
-    assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-    assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
-    assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+    if db.engine.dialect.name == "sqlite":
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+    else:
+        assert db.engine.dialect.name == "postgresql"
+        assert db.engine.pool._pre_ping is True
+        assert db.session.execute(text("SELECT 1")).scalar() == 1
 
 
 def test_security_headers(client):
