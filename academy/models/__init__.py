@@ -1,6 +1,27 @@
 """All models, imported here so that Alembic and the app see every table."""
 
 from academy.models.audit import AuditEvent  # noqa: F401
+from academy.models.cohorts import (  # noqa: F401
+    Announcement,
+    Attendance,
+    Cohort,
+    CohortInvite,
+    CohortMember,
+    CohortSession,
+    CohortTrainer,
+)
 from academy.models.content import Course, Lesson, Module, Question, Quiz  # noqa: F401
+from academy.models.equality import (  # noqa: F401
+    EqualityAnswer,
+    EqualityLink,
+    EqualityProfile,
+    EqualityQuestion,
+)
 from academy.models.learning import Enrolment, LessonCompletion, QuizAttempt  # noqa: F401
 from academy.models.people import Academy, AcademyRole, Role, User, UserRole  # noqa: F401
+from academy.models.privacy import (  # noqa: F401
+    AccessLogEntry,
+    DataRequest,
+    Erasure,
+    PrivacySetting,
+)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 40ce2695d0dc
+Revision ID: 6c5b79b72af7
 Revises: 
-Create Date: 2026-11-21 16:15:01.244930
+Create Date: 2026-11-21 16:15:50.721181
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import academy.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '40ce2695d0dc'
+revision = '6c5b79b72af7'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -50,6 +50,27 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_courses')),
     sa.UniqueConstraint('slug', name=op.f('uq_courses_slug'))
     )
+    op.create_table('equality_profiles',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('updated_month', sa.String(length=7), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_equality_profiles'))
+    )
+    op.create_table('equality_questions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=64), nullable=False),
+    sa.Column('label', sa.String(length=300), nullable=False),
+    sa.Column('hint', sa.String(length=500), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_equality_questions')),
+    sa.UniqueConstraint('slug', name=op.f('uq_equality_questions_slug'))
+    )
+    op.create_table('privacy_settings',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('value', sa.String(length=200), nullable=False),
+    sa.Column('updated_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_privacy_settings'))
+    )
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -77,6 +98,22 @@ def upgrade():
     with op.batch_alter_table('academy_roles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_academy_roles_academy_id'), ['academy_id'], unique=False)
 
+    op.create_table('access_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('subject_user_id', sa.Integer(), nullable=True),
+    sa.Column('what', sa.String(length=120), nullable=False),
+    sa.Column('target', sa.String(length=120), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_access_log_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['subject_user_id'], ['users.id'], name=op.f('fk_access_log_subject_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_log'))
+    )
+    with op.batch_alter_table('access_log', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_access_log_actor_id'), ['actor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_access_log_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_access_log_subject_user_id'), ['subject_user_id'], unique=False)
+
     op.create_table('audit_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
@@ -98,6 +135,31 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_events_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_subject_user_id'), ['subject_user_id'], unique=False)
 
+    op.create_table('cohorts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('academy_id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('mode', sa.String(length=16), nullable=False),
+    sa.Column('venue', sa.String(length=300), nullable=False),
+    sa.Column('meeting_url', sa.String(length=500), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=False),
+    sa.Column('capacity', sa.Integer(), nullable=False),
+    sa.Column('min_attendance_percent', sa.Integer(), nullable=True),
+    sa.Column('inactive_after_days', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['academy_id'], ['academies.id'], name=op.f('fk_cohorts_academy_id_academies')),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_cohorts_course_id_courses')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_cohorts_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cohorts'))
+    )
+    with op.batch_alter_table('cohorts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cohorts_academy_id'), ['academy_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cohorts_course_id'), ['course_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cohorts_created_by_id'), ['created_by_id'], unique=False)
+
     op.create_table('course_modules',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('course_id', sa.Integer(), nullable=False),
@@ -115,6 +177,28 @@ def upgrade():
     )
     with op.batch_alter_table('course_modules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_course_modules_course_id'), ['course_id'], unique=False)
+
+    op.create_table('data_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('received_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('completed_at', academy.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('handled_by_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['handled_by_id'], ['users.id'], name=op.f('fk_data_requests_handled_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_data_requests_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_data_requests'))
+    )
+    with op.batch_alter_table('data_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_data_requests_completed_at'), ['completed_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_data_requests_due_on'), ['due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_data_requests_handled_by_id'), ['handled_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_data_requests_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_data_requests_received_at'), ['received_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_data_requests_user_id'), ['user_id'], unique=False)
 
     op.create_table('enrolments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -134,6 +218,34 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_enrolments_course_id'), ['course_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrolments_user_id'), ['user_id'], unique=False)
 
+    op.create_table('equality_answers',
+    sa.Column('profile_id', sa.String(length=32), nullable=False),
+    sa.Column('question', sa.String(length=64), nullable=False),
+    sa.Column('answer', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['profile_id'], ['equality_profiles.id'], name=op.f('fk_equality_answers_profile_id_equality_profiles'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('profile_id', 'question', name=op.f('pk_equality_answers'))
+    )
+    with op.batch_alter_table('equality_answers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_equality_answers_question'), ['question'], unique=False)
+
+    op.create_table('equality_links',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('profile_id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['profile_id'], ['equality_profiles.id'], name=op.f('fk_equality_links_profile_id_equality_profiles'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_equality_links_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_equality_links')),
+    sa.UniqueConstraint('profile_id', name=op.f('uq_equality_links_profile_id'))
+    )
+    op.create_table('erasures',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('erased_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reason', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_erasures_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_erasures'))
+    )
+    with op.batch_alter_table('erasures', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_erasures_erased_at'), ['erased_at'], unique=False)
+
     op.create_table('user_roles',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
@@ -141,6 +253,90 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_roles_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'role', name=op.f('pk_user_roles'))
     )
+    op.create_table('cohort_announcements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('recipients', sa.Integer(), nullable=False),
+    sa.Column('created_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_cohort_announcements_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_cohort_announcements_cohort_id_cohorts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cohort_announcements'))
+    )
+    with op.batch_alter_table('cohort_announcements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cohort_announcements_author_id'), ['author_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cohort_announcements_cohort_id'), ['cohort_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cohort_announcements_created_at'), ['created_at'], unique=False)
+
+    op.create_table('cohort_invites',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=16), nullable=True),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('expires_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', academy.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('used_at', academy.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('uses', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_cohort_invites_cohort_id_cohorts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_cohort_invites_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cohort_invites')),
+    sa.UniqueConstraint('code', name=op.f('uq_cohort_invites_code')),
+    sa.UniqueConstraint('token', name=op.f('uq_cohort_invites_token'))
+    )
+    with op.batch_alter_table('cohort_invites', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cohort_invites_cohort_id'), ['cohort_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cohort_invites_created_by_id'), ['created_by_id'], unique=False)
+
+    op.create_table('cohort_members',
+    sa.Column('cohort_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('joined_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('joined_via', sa.String(length=16), nullable=False),
+    sa.Column('signed_off_at', academy.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('signed_off_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_cohort_members_cohort_id_cohorts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['signed_off_by_id'], ['users.id'], name=op.f('fk_cohort_members_signed_off_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_cohort_members_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('cohort_id', 'user_id', name=op.f('pk_cohort_members'))
+    )
+    with op.batch_alter_table('cohort_members', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cohort_members_signed_off_by_id'), ['signed_off_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cohort_members_user_id'), ['user_id'], unique=False)
+
+    op.create_table('cohort_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('starts_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('venue', sa.String(length=300), nullable=False),
+    sa.Column('meeting_url', sa.String(length=500), nullable=False),
+    sa.Column('agenda', sa.Text(), nullable=False),
+    sa.Column('created_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_cohort_sessions_cohort_id_cohorts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cohort_sessions'))
+    )
+    with op.batch_alter_table('cohort_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cohort_sessions_cohort_id'), ['cohort_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cohort_sessions_starts_at'), ['starts_at'], unique=False)
+
+    op.create_table('cohort_trainers',
+    sa.Column('cohort_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('added_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_cohort_trainers_cohort_id_cohorts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_cohort_trainers_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('cohort_id', 'user_id', name=op.f('pk_cohort_trainers'))
+    )
+    with op.batch_alter_table('cohort_trainers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cohort_trainers_user_id'), ['user_id'], unique=False)
+
     op.create_table('lessons',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('course_id', sa.Integer(), nullable=False),
@@ -184,6 +380,21 @@ def upgrade():
     )
     with op.batch_alter_table('quizzes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_quizzes_course_id'), ['course_id'], unique=False)
+
+    op.create_table('cohort_attendance',
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('recorded_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_cohort_attendance_recorded_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['session_id'], ['cohort_sessions.id'], name=op.f('fk_cohort_attendance_session_id_cohort_sessions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_cohort_attendance_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('session_id', 'user_id', name=op.f('pk_cohort_attendance'))
+    )
+    with op.batch_alter_table('cohort_attendance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cohort_attendance_recorded_by_id'), ['recorded_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cohort_attendance_user_id'), ['user_id'], unique=False)
 
     op.create_table('lesson_completions',
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -268,6 +479,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_lesson_completions_course_id'))
 
     op.drop_table('lesson_completions')
+    with op.batch_alter_table('cohort_attendance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cohort_attendance_user_id'))
+        batch_op.drop_index(batch_op.f('ix_cohort_attendance_recorded_by_id'))
+
+    op.drop_table('cohort_attendance')
     with op.batch_alter_table('quizzes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quizzes_course_id'))
 
@@ -277,17 +493,66 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_lessons_course_id'))
 
     op.drop_table('lessons')
+    with op.batch_alter_table('cohort_trainers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cohort_trainers_user_id'))
+
+    op.drop_table('cohort_trainers')
+    with op.batch_alter_table('cohort_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cohort_sessions_starts_at'))
+        batch_op.drop_index(batch_op.f('ix_cohort_sessions_cohort_id'))
+
+    op.drop_table('cohort_sessions')
+    with op.batch_alter_table('cohort_members', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cohort_members_user_id'))
+        batch_op.drop_index(batch_op.f('ix_cohort_members_signed_off_by_id'))
+
+    op.drop_table('cohort_members')
+    with op.batch_alter_table('cohort_invites', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cohort_invites_created_by_id'))
+        batch_op.drop_index(batch_op.f('ix_cohort_invites_cohort_id'))
+
+    op.drop_table('cohort_invites')
+    with op.batch_alter_table('cohort_announcements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cohort_announcements_created_at'))
+        batch_op.drop_index(batch_op.f('ix_cohort_announcements_cohort_id'))
+        batch_op.drop_index(batch_op.f('ix_cohort_announcements_author_id'))
+
+    op.drop_table('cohort_announcements')
     op.drop_table('user_roles')
+    with op.batch_alter_table('erasures', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_erasures_erased_at'))
+
+    op.drop_table('erasures')
+    op.drop_table('equality_links')
+    with op.batch_alter_table('equality_answers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_equality_answers_question'))
+
+    op.drop_table('equality_answers')
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enrolments_user_id'))
         batch_op.drop_index(batch_op.f('ix_enrolments_course_id'))
         batch_op.drop_index(batch_op.f('ix_enrolments_completed_at'))
 
     op.drop_table('enrolments')
+    with op.batch_alter_table('data_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_data_requests_user_id'))
+        batch_op.drop_index(batch_op.f('ix_data_requests_received_at'))
+        batch_op.drop_index(batch_op.f('ix_data_requests_kind'))
+        batch_op.drop_index(batch_op.f('ix_data_requests_handled_by_id'))
+        batch_op.drop_index(batch_op.f('ix_data_requests_due_on'))
+        batch_op.drop_index(batch_op.f('ix_data_requests_completed_at'))
+
+    op.drop_table('data_requests')
     with op.batch_alter_table('course_modules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_course_modules_course_id'))
 
     op.drop_table('course_modules')
+    with op.batch_alter_table('cohorts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cohorts_created_by_id'))
+        batch_op.drop_index(batch_op.f('ix_cohorts_course_id'))
+        batch_op.drop_index(batch_op.f('ix_cohorts_academy_id'))
+
+    op.drop_table('cohorts')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_events_subject_user_id'))
         batch_op.drop_index(batch_op.f('ix_audit_events_at'))
@@ -296,11 +561,20 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_events_academy_id'))
 
     op.drop_table('audit_events')
+    with op.batch_alter_table('access_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_access_log_subject_user_id'))
+        batch_op.drop_index(batch_op.f('ix_access_log_at'))
+        batch_op.drop_index(batch_op.f('ix_access_log_actor_id'))
+
+    op.drop_table('access_log')
     with op.batch_alter_table('academy_roles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_academy_roles_academy_id'))
 
     op.drop_table('academy_roles')
     op.drop_table('users')
+    op.drop_table('privacy_settings')
+    op.drop_table('equality_questions')
+    op.drop_table('equality_profiles')
     op.drop_table('courses')
     op.drop_table('academies')
     # ### end Alembic commands ###
