@@ -1,6 +1,13 @@
 """All models, imported here so that Alembic and the app see every table."""
 
 from academy.models.audit import AuditEvent  # noqa: F401
+from academy.models.certificates import (  # noqa: F401
+    Certificate,
+    CertificateBatch,
+    CertificateNumber,
+    TrainerLineage,
+    TrainerPromotion,
+)
 from academy.models.cohorts import (  # noqa: F401
     Announcement,
     Attendance,

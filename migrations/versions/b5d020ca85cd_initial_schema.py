@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 6c5b79b72af7
+Revision ID: b5d020ca85cd
 Revises: 
-Create Date: 2026-11-21 16:15:50.721181
+Create Date: 2026-11-21 16:16:14.949371
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import academy.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '6c5b79b72af7'
+revision = 'b5d020ca85cd'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -28,6 +28,11 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_academies')),
     sa.UniqueConstraint('name', name=op.f('uq_academies_name')),
     sa.UniqueConstraint('slug', name=op.f('uq_academies_slug'))
+    )
+    op.create_table('certificate_numbers',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('drawn_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_certificate_numbers'))
     )
     op.create_table('courses',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -253,6 +258,35 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_roles_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'role', name=op.f('pk_user_roles'))
     )
+    op.create_table('certificate_batches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=True),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('academy_id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('user_ids', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('issued', sa.Integer(), nullable=False),
+    sa.Column('skipped', sa.Integer(), nullable=False),
+    sa.Column('failed', sa.Integer(), nullable=False),
+    sa.Column('heartbeat_at', academy.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', academy.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('problems', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['academy_id'], ['academies.id'], name=op.f('fk_certificate_batches_academy_id_academies')),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_certificate_batches_cohort_id_cohorts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_certificate_batches_course_id_courses')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_certificate_batches_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_certificate_batches'))
+    )
+    with op.batch_alter_table('certificate_batches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_certificate_batches_academy_id'), ['academy_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificate_batches_cohort_id'), ['cohort_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificate_batches_course_id'), ['course_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificate_batches_created_by_id'), ['created_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificate_batches_status'), ['status'], unique=False)
+
     op.create_table('cohort_announcements',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('cohort_id', sa.Integer(), nullable=False),
@@ -381,6 +415,58 @@ def upgrade():
     with op.batch_alter_table('quizzes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_quizzes_course_id'), ['course_id'], unique=False)
 
+    op.create_table('certificates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('academy_id', sa.Integer(), nullable=False),
+    sa.Column('cohort_id', sa.Integer(), nullable=True),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.Column('holder_name', sa.String(length=120), nullable=False),
+    sa.Column('course_title', sa.String(length=300), nullable=False),
+    sa.Column('level', sa.String(length=20), nullable=False),
+    sa.Column('credit_hours', sa.Float(), nullable=False),
+    sa.Column('academy_name', sa.String(length=160), nullable=False),
+    sa.Column('issuer_name', sa.String(length=120), nullable=False),
+    sa.Column('issued_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('issued_by_id', sa.Integer(), nullable=True),
+    sa.Column('expires_on', sa.Date(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('revoked_at', academy.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_by_id', sa.Integer(), nullable=True),
+    sa.Column('revoked_reason', sa.Text(), nullable=True),
+    sa.Column('superseded_at', academy.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('superseded_by_id', sa.Integer(), nullable=True),
+    sa.Column('reminded_at', academy.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('pdf_sha256', sa.String(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['academy_id'], ['academies.id'], name=op.f('fk_certificates_academy_id_academies')),
+    sa.ForeignKeyConstraint(['batch_id'], ['certificate_batches.id'], name=op.f('fk_certificates_batch_id_certificate_batches'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_certificates_cohort_id_cohorts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_certificates_course_id_courses')),
+    sa.ForeignKeyConstraint(['issued_by_id'], ['users.id'], name=op.f('fk_certificates_issued_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['revoked_by_id'], ['users.id'], name=op.f('fk_certificates_revoked_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['superseded_by_id'], ['certificates.id'], name=op.f('fk_certificates_superseded_by_id_certificates'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_certificates_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_certificates')),
+    sa.UniqueConstraint('code_hash', name=op.f('uq_certificates_code_hash')),
+    sa.UniqueConstraint('number', name=op.f('uq_certificates_number'))
+    )
+    with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_certificates_academy_id'), ['academy_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificates_batch_id'), ['batch_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificates_cohort_id'), ['cohort_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificates_course_id'), ['course_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificates_issued_at'), ['issued_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificates_issued_by_id'), ['issued_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificates_revoked_by_id'), ['revoked_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificates_status'), ['status'], unique=False)
+        batch_op.create_index('ix_certificates_status_expires_on', ['status', 'expires_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificates_superseded_by_id'), ['superseded_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificates_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('uq_certificates_valid_user_course', ['user_id', 'course_id'], unique=True, sqlite_where=sa.text("status = 'valid'"), postgresql_where=sa.text("status = 'valid'"))
+
     op.create_table('cohort_attendance',
     sa.Column('session_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -457,11 +543,81 @@ def upgrade():
     with op.batch_alter_table('quiz_questions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_quiz_questions_quiz_id'), ['quiz_id'], unique=False)
 
+    op.create_table('trainer_promotions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('academy_id', sa.Integer(), nullable=False),
+    sa.Column('decision', sa.String(length=16), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('certificate_id', sa.Integer(), nullable=True),
+    sa.Column('cohort_id', sa.Integer(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', academy.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('demoted_at', academy.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('demoted_by_id', sa.Integer(), nullable=True),
+    sa.Column('demotion_note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['academy_id'], ['academies.id'], name=op.f('fk_trainer_promotions_academy_id_academies')),
+    sa.ForeignKeyConstraint(['certificate_id'], ['certificates.id'], name=op.f('fk_trainer_promotions_certificate_id_certificates'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_trainer_promotions_cohort_id_cohorts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_trainer_promotions_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['demoted_by_id'], ['users.id'], name=op.f('fk_trainer_promotions_demoted_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_trainer_promotions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_trainer_promotions'))
+    )
+    with op.batch_alter_table('trainer_promotions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_trainer_promotions_academy_id'), ['academy_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trainer_promotions_certificate_id'), ['certificate_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trainer_promotions_cohort_id'), ['cohort_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trainer_promotions_decided_by_id'), ['decided_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trainer_promotions_decision'), ['decision'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trainer_promotions_demoted_by_id'), ['demoted_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trainer_promotions_user_id'), ['user_id'], unique=False)
+
+    op.create_table('trainer_lineage',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('promotion_id', sa.Integer(), nullable=False),
+    sa.Column('trainee_id', sa.Integer(), nullable=False),
+    sa.Column('trainer_id', sa.Integer(), nullable=True),
+    sa.Column('cohort_id', sa.Integer(), nullable=True),
+    sa.Column('academy_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['academy_id'], ['academies.id'], name=op.f('fk_trainer_lineage_academy_id_academies')),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_trainer_lineage_cohort_id_cohorts'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['promotion_id'], ['trainer_promotions.id'], name=op.f('fk_trainer_lineage_promotion_id_trainer_promotions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['trainee_id'], ['users.id'], name=op.f('fk_trainer_lineage_trainee_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['trainer_id'], ['users.id'], name=op.f('fk_trainer_lineage_trainer_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_trainer_lineage')),
+    sa.UniqueConstraint('promotion_id', 'trainer_id', name=op.f('uq_trainer_lineage_promotion_id_trainer_id'))
+    )
+    with op.batch_alter_table('trainer_lineage', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_trainer_lineage_academy_id'), ['academy_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trainer_lineage_cohort_id'), ['cohort_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trainer_lineage_promotion_id'), ['promotion_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trainer_lineage_trainee_id'), ['trainee_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trainer_lineage_trainer_id'), ['trainer_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('trainer_lineage', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_trainer_lineage_trainer_id'))
+        batch_op.drop_index(batch_op.f('ix_trainer_lineage_trainee_id'))
+        batch_op.drop_index(batch_op.f('ix_trainer_lineage_promotion_id'))
+        batch_op.drop_index(batch_op.f('ix_trainer_lineage_cohort_id'))
+        batch_op.drop_index(batch_op.f('ix_trainer_lineage_academy_id'))
+
+    op.drop_table('trainer_lineage')
+    with op.batch_alter_table('trainer_promotions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_trainer_promotions_user_id'))
+        batch_op.drop_index(batch_op.f('ix_trainer_promotions_demoted_by_id'))
+        batch_op.drop_index(batch_op.f('ix_trainer_promotions_decision'))
+        batch_op.drop_index(batch_op.f('ix_trainer_promotions_decided_by_id'))
+        batch_op.drop_index(batch_op.f('ix_trainer_promotions_cohort_id'))
+        batch_op.drop_index(batch_op.f('ix_trainer_promotions_certificate_id'))
+        batch_op.drop_index(batch_op.f('ix_trainer_promotions_academy_id'))
+
+    op.drop_table('trainer_promotions')
     with op.batch_alter_table('quiz_questions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quiz_questions_quiz_id'))
 
@@ -484,6 +640,21 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_cohort_attendance_recorded_by_id'))
 
     op.drop_table('cohort_attendance')
+    with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.drop_index('uq_certificates_valid_user_course', sqlite_where=sa.text("status = 'valid'"), postgresql_where=sa.text("status = 'valid'"))
+        batch_op.drop_index(batch_op.f('ix_certificates_user_id'))
+        batch_op.drop_index(batch_op.f('ix_certificates_superseded_by_id'))
+        batch_op.drop_index('ix_certificates_status_expires_on')
+        batch_op.drop_index(batch_op.f('ix_certificates_status'))
+        batch_op.drop_index(batch_op.f('ix_certificates_revoked_by_id'))
+        batch_op.drop_index(batch_op.f('ix_certificates_issued_by_id'))
+        batch_op.drop_index(batch_op.f('ix_certificates_issued_at'))
+        batch_op.drop_index(batch_op.f('ix_certificates_course_id'))
+        batch_op.drop_index(batch_op.f('ix_certificates_cohort_id'))
+        batch_op.drop_index(batch_op.f('ix_certificates_batch_id'))
+        batch_op.drop_index(batch_op.f('ix_certificates_academy_id'))
+
+    op.drop_table('certificates')
     with op.batch_alter_table('quizzes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quizzes_course_id'))
 
@@ -518,6 +689,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_cohort_announcements_author_id'))
 
     op.drop_table('cohort_announcements')
+    with op.batch_alter_table('certificate_batches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_certificate_batches_status'))
+        batch_op.drop_index(batch_op.f('ix_certificate_batches_created_by_id'))
+        batch_op.drop_index(batch_op.f('ix_certificate_batches_course_id'))
+        batch_op.drop_index(batch_op.f('ix_certificate_batches_cohort_id'))
+        batch_op.drop_index(batch_op.f('ix_certificate_batches_academy_id'))
+
+    op.drop_table('certificate_batches')
     op.drop_table('user_roles')
     with op.batch_alter_table('erasures', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_erasures_erased_at'))
@@ -576,5 +755,6 @@ def downgrade():
     op.drop_table('equality_questions')
     op.drop_table('equality_profiles')
     op.drop_table('courses')
+    op.drop_table('certificate_numbers')
     op.drop_table('academies')
     # ### end Alembic commands ###
