@@ -1,0 +1,42 @@
+"""A member's learning: enrolment, lessons, quizzes and progress.
+
+Everything a page, the cohorts, certificates and reports need goes through
+these functions; they flush and the caller commits. Import the package and
+call `learning.enrol(...)`, `learning.progress_for_members(...)` and so on.
+"""
+
+from academy.services.learning.enrolment import (
+    active_enrolment,
+    completed_course_slugs,
+    enrol,
+    enrolment_for,
+    leave,
+    missing_prerequisites,
+)
+from academy.services.learning.progress import (
+    CourseProgress,
+    MemberProgress,
+    ModuleProgress,
+    QuizStatus,
+    complete_lesson,
+    course_progress,
+    progress_for_members,
+    refresh_completion,
+)
+
+__all__ = [
+    "CourseProgress",
+    "MemberProgress",
+    "ModuleProgress",
+    "QuizStatus",
+    "active_enrolment",
+    "complete_lesson",
+    "completed_course_slugs",
+    "course_progress",
+    "enrol",
+    "enrolment_for",
+    "leave",
+    "missing_prerequisites",
+    "progress_for_members",
+    "refresh_completion",
+]

@@ -1,0 +1,397 @@
+"""Lessons completed, quiz results and what they add up to.
+
+A course is complete when every current lesson is done and every current quiz
+passed; `Enrolment.completed_at` is then set once, with its date, and never
+moved (a lesson added to the course later does not take a completion away).
+What a cohort adds (a trainer's sign-off) is checked where it matters, by the
+certificates, on top of this.
+
+Every function here runs a fixed number of queries whatever the member's
+history or the number of members: the course outline is loaded once (its
+relationships are select-in loaded), and everything per member is fetched
+with one grouped query per table.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from academy.extensions import db
+from academy.models import (
+    Course,
+    Enrolment,
+    Lesson,
+    LessonCompletion,
+    Module,
+    Quiz,
+    QuizAttempt,
+    User,
+)
+from academy.services import ServiceError
+from academy.services.audit import record
+from academy.services.learning.enrolment import active_enrolment, enrolment_for
+from academy.timeutil import utcnow
+
+# Progress of one member ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuizStatus:
+    quiz: Quiz
+    attempts_used: int  # submitted attempts
+    best_score: int | None
+    passed: bool
+    open_attempt_id: int | None  # started and not yet submitted
+
+    @property
+    def attempts_left(self) -> int | None:
+        """None when the quiz allows unlimited attempts."""
+        if not self.quiz.max_attempts:
+            return None
+        return max(self.quiz.max_attempts - self.attempts_used, 0)
+
+    @property
+    def out_of_attempts(self) -> bool:
+        return self.attempts_left == 0
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleProgress:
+    module: Module
+    lessons_total: int
+    lessons_done: int
+    quiz: QuizStatus | None
+
+    @property
+    def complete(self) -> bool:
+        return self.lessons_done >= self.lessons_total and (self.quiz is None or self.quiz.passed)
+
+
+@dataclass(frozen=True, slots=True)
+class CourseProgress:
+    """One member's progress through one course (enrolment None if never enrolled)."""
+
+    course: Course
+    enrolment: Enrolment | None
+    modules: list[ModuleProgress]
+    done_lesson_ids: frozenset[int]
+    quizzes: dict[int, QuizStatus]  # by quiz id
+
+    @property
+    def enrolled(self) -> bool:
+        return self.enrolment is not None and self.enrolment.left_at is None
+
+    @property
+    def completed_at(self) -> datetime | None:
+        return self.enrolment.completed_at if self.enrolment else None
+
+    @property
+    def lessons_total(self) -> int:
+        return sum(m.lessons_total for m in self.modules)
+
+    @property
+    def lessons_done(self) -> int:
+        return sum(m.lessons_done for m in self.modules)
+
+    @property
+    def quizzes_total(self) -> int:
+        return len(self.quizzes)
+
+    @property
+    def quizzes_passed(self) -> int:
+        return sum(1 for status in self.quizzes.values() if status.passed)
+
+    @property
+    def percent(self) -> int:
+        if self.completed_at is not None:
+            return 100
+        return _percent(
+            self.lessons_done + self.quizzes_passed, self.lessons_total + self.quizzes_total
+        )
+
+    def is_done(self, lesson: Lesson) -> bool:
+        return lesson.id in self.done_lesson_ids
+
+    @property
+    def next_lesson(self) -> Lesson | None:
+        """The first lesson, in reading order, not yet marked complete."""
+        for module in self.course.modules:
+            for lesson in module.lessons:
+                if lesson.id not in self.done_lesson_ids:
+                    return lesson
+        return None
+
+    @property
+    def next_step(self) -> Lesson | Quiz | None:
+        """Where to continue: the first unfinished lesson, else the first quiz not passed."""
+        for module in self.modules:
+            for lesson in module.module.lessons:
+                if lesson.id not in self.done_lesson_ids:
+                    return lesson
+            if module.quiz is not None and not module.quiz.passed:
+                return module.quiz.quiz
+        return None
+
+
+def _percent(done: int, total: int) -> int:
+    return (100 * done) // total if total else 0
+
+
+def _quiz_statuses(user_ids: Iterable[int], course: Course) -> dict[tuple[int, int], dict]:
+    """(user id, quiz id) -> {attempts, best, passed, open} from one grouped query."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    submitted = QuizAttempt.submitted_at.is_not(None)
+    rows = db.session.execute(
+        select(
+            QuizAttempt.user_id,
+            QuizAttempt.quiz_id,
+            func.count(QuizAttempt.submitted_at),
+            func.max(QuizAttempt.score),
+            func.max(sa.case((sa.and_(submitted, QuizAttempt.passed), 1), else_=0)),
+            func.max(sa.case((QuizAttempt.submitted_at.is_(None), QuizAttempt.id), else_=None)),
+        )
+        .where(QuizAttempt.course_id == course.id, QuizAttempt.user_id.in_(ids))
+        .group_by(QuizAttempt.user_id, QuizAttempt.quiz_id)
+    )
+    return {
+        (user_id, quiz_id): {
+            "attempts": attempts,
+            "best": best,
+            "passed": bool(passed),
+            "open": open_id,
+        }
+        for user_id, quiz_id, attempts, best, passed, open_id in rows
+    }
+
+
+def _status(quiz: Quiz, found: dict | None) -> QuizStatus:
+    found = found or {}
+    return QuizStatus(
+        quiz=quiz,
+        attempts_used=found.get("attempts", 0),
+        best_score=found.get("best"),
+        passed=found.get("passed", False),
+        open_attempt_id=found.get("open"),
+    )
+
+
+def course_progress(user: User, course: Course) -> CourseProgress:
+    """This member's progress in `course`: three queries beyond the course outline."""
+    enrolment = enrolment_for(user.id, course.id)
+    done = frozenset(
+        db.session.scalars(
+            select(LessonCompletion.lesson_id).where(
+                LessonCompletion.user_id == user.id, LessonCompletion.course_id == course.id
+            )
+        )
+    )
+    found = _quiz_statuses([user.id], course)
+    modules = []
+    quizzes = {}
+    for module in course.modules:
+        status = None
+        if module.quiz is not None:
+            status = _status(module.quiz, found.get((user.id, module.quiz.id)))
+            quizzes[module.quiz.id] = status
+        modules.append(
+            ModuleProgress(
+                module=module,
+                lessons_total=len(module.lessons),
+                lessons_done=sum(1 for lesson in module.lessons if lesson.id in done),
+                quiz=status,
+            )
+        )
+    return CourseProgress(course, enrolment, modules, done, quizzes)
+
+
+# Recording progress ----------------------------------------------------------------------
+
+
+def complete_lesson(user: User, lesson: Lesson) -> LessonCompletion:
+    """Mark a lesson complete. Repeating it changes nothing (the first date is kept)."""
+    if lesson.retired:
+        raise ServiceError("This lesson is no longer part of the course.")
+    enrolment = active_enrolment(user.id, lesson.course_id)
+    if enrolment is None:
+        raise ServiceError("Enrol in this course to record your progress.")
+    existing = db.session.get(LessonCompletion, (user.id, lesson.id))
+    if existing is not None:
+        return existing
+    now = utcnow()
+    completion = LessonCompletion(
+        user_id=user.id, lesson_id=lesson.id, course_id=lesson.course_id, completed_at=now
+    )
+    try:
+        # Two clicks racing: the second meets the primary key and keeps the first.
+        with db.session.begin_nested():
+            db.session.add(completion)
+    except IntegrityError:
+        found = db.session.get(LessonCompletion, (user.id, lesson.id), populate_existing=True)
+        if found is None:  # pragma: no cover - some other constraint
+            raise
+        return found
+    enrolment.last_activity_at = now
+    refresh_completion(enrolment, lesson.course)
+    return completion
+
+
+def refresh_completion(enrolment: Enrolment, course: Course) -> bool:
+    """Record the course as complete if it now is. True only the one time it happens."""
+    if enrolment.completed_at is not None or enrolment.left_at is not None:
+        return False
+    lesson_ids = [lesson.id for lesson in course.lessons]
+    quiz_ids = [module.quiz.id for module in course.modules if module.quiz is not None]
+    if not lesson_ids:
+        return False
+    done = db.session.scalar(
+        select(func.count()).where(
+            LessonCompletion.user_id == enrolment.user_id,
+            LessonCompletion.lesson_id.in_(lesson_ids),
+        )
+    )
+    if done < len(lesson_ids):
+        return False
+    if quiz_ids:
+        passed = db.session.scalar(
+            select(func.count(sa.distinct(QuizAttempt.quiz_id))).where(
+                QuizAttempt.user_id == enrolment.user_id,
+                QuizAttempt.quiz_id.in_(quiz_ids),
+                QuizAttempt.passed.is_(True),
+            )
+        )
+        if passed < len(quiz_ids):
+            return False
+    now = utcnow()
+    # Conditional: of two requests completing the course at once, one records it.
+    result = db.session.execute(
+        sa.update(Enrolment)
+        .where(Enrolment.id == enrolment.id, Enrolment.completed_at.is_(None))
+        .values(completed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(enrolment)
+    if result.rowcount != 1:
+        return False
+    record(
+        "learning.completed",
+        actor=None,
+        subject=db.session.get(User, enrolment.user_id),
+        target=f"course:{course.slug}",
+    )
+    return True
+
+
+# Progress of many members (cohorts, reports) ------------------------------------------
+
+
+@dataclass(slots=True)
+class MemberProgress:
+    """One member's progress in a course, as a cohort or a report shows it."""
+
+    user_id: int
+    enrolled_at: datetime | None = None
+    left_at: datetime | None = None
+    completed_at: datetime | None = None
+    last_activity_at: datetime | None = None
+    lessons_done_by_module: dict[int, int] = field(default_factory=dict)  # module id -> n
+    best_score_by_module: dict[int, int | None] = field(default_factory=dict)
+    passed_by_module: dict[int, bool] = field(default_factory=dict)
+    attempts_by_module: dict[int, int] = field(default_factory=dict)
+    lessons_total: int = 0
+    quizzes_total: int = 0
+
+    @property
+    def enrolled(self) -> bool:
+        return self.enrolled_at is not None and self.left_at is None
+
+    @property
+    def completed(self) -> bool:
+        return self.completed_at is not None
+
+    @property
+    def lessons_done(self) -> int:
+        return sum(self.lessons_done_by_module.values())
+
+    @property
+    def quizzes_passed(self) -> int:
+        return sum(1 for passed in self.passed_by_module.values() if passed)
+
+    @property
+    def percent(self) -> int:
+        if self.completed_at is not None:
+            return 100
+        return _percent(
+            self.lessons_done + self.quizzes_passed, self.lessons_total + self.quizzes_total
+        )
+
+
+def progress_for_members(course_id: int, user_ids: Iterable[int]) -> dict[int, MemberProgress]:
+    """Progress of each of `user_ids` in the course, in a fixed number of queries.
+
+    Every requested id gets an entry (enrolled_at None if never enrolled). Modules are
+    the course's current modules; a module without a quiz has no entry in the quiz maps.
+    """
+    ids = sorted(set(user_ids))
+    course = db.session.get(Course, course_id)
+    if course is None:
+        raise ServiceError("No such course.")
+    lessons_total = len(course.lessons)
+    quiz_modules = {m.quiz.id: m.id for m in course.modules if m.quiz is not None}
+    result = {
+        user_id: MemberProgress(
+            user_id,
+            lessons_total=lessons_total,
+            quizzes_total=len(quiz_modules),
+            lessons_done_by_module={m.id: 0 for m in course.modules},
+            best_score_by_module=dict.fromkeys(quiz_modules.values()),
+            passed_by_module=dict.fromkeys(quiz_modules.values(), False),
+            attempts_by_module=dict.fromkeys(quiz_modules.values(), 0),
+        )
+        for user_id in ids
+    }
+    if not ids:
+        return result
+    for enrolment in db.session.scalars(
+        select(Enrolment).where(Enrolment.course_id == course_id, Enrolment.user_id.in_(ids))
+    ):
+        member = result[enrolment.user_id]
+        member.enrolled_at = enrolment.enrolled_at
+        member.left_at = enrolment.left_at
+        member.completed_at = enrolment.completed_at
+        member.last_activity_at = enrolment.last_activity_at
+    rows = db.session.execute(
+        select(LessonCompletion.user_id, Lesson.module_id, func.count())
+        .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+        .where(
+            LessonCompletion.course_id == course_id,
+            LessonCompletion.user_id.in_(ids),
+            Lesson.retired_at.is_(None),
+        )
+        .group_by(LessonCompletion.user_id, Lesson.module_id)
+    )
+    counts: dict[int, dict[int, int]] = defaultdict(dict)
+    for user_id, module_id, count in rows:
+        counts[user_id][module_id] = count
+    for user_id, by_module in counts.items():
+        member = result[user_id]
+        for module_id, count in by_module.items():
+            if module_id in member.lessons_done_by_module:
+                member.lessons_done_by_module[module_id] = count
+    for (user_id, quiz_id), found in _quiz_statuses(ids, course).items():
+        module_id = quiz_modules.get(quiz_id)
+        if module_id is None:  # a retired quiz
+            continue
+        member = result[user_id]
+        member.best_score_by_module[module_id] = found["best"]
+        member.passed_by_module[module_id] = found["passed"]
+        member.attempts_by_module[module_id] = found["attempts"]
+    return result
