@@ -76,3 +76,6 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    from academy.account import bp as account_bp
+
+    app.register_blueprint(account_bp)

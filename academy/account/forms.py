@@ -1,0 +1,66 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from academy.services.equality import Question
+
+
+class DetailsForm(FlaskForm):
+    display_name = StringField(
+        "Your name",
+        description="As you would like it to appear on your certificates.",
+        validators=[
+            DataRequired("Enter your name."),
+            Length(max=120, message="Use at most 120 characters."),
+        ],
+    )
+    show_name_on_verification = BooleanField("Show my name to people who check my certificates")
+
+
+class ExportForm(FlaskForm):
+    pass
+
+
+class WithdrawForm(FlaskForm):
+    pass
+
+
+class DeleteForm(FlaskForm):
+    password = PasswordField(
+        "Your password", validators=[DataRequired("Enter your password to confirm.")]
+    )
+    understood = BooleanField(
+        "I understand that my account and my personal data will be erased and cannot be "
+        "brought back, and that my certificates will no longer be verifiable.",
+        validators=[DataRequired("Tick the box to confirm you understand.")],
+    )
+
+
+class EqualityFormBase(FlaskForm):
+    pass
+
+
+def equality_form(questions: list[Question], answers: dict[str, str]) -> FlaskForm:
+    """A form with one optional set of radio buttons per question."""
+
+    class EqualityForm(EqualityFormBase):
+        pass
+
+    for question in questions:
+        setattr(
+            EqualityForm,
+            "q_" + question.slug.replace("-", "_"),
+            RadioField(
+                question.label,
+                description=question.hint,
+                choices=[SelectChoice(value, label) for value, label in question.options],
+                validators=[Optional()],
+                default=answers.get(question.slug),
+            ),
+        )
+    form = EqualityForm()
+    form.questions = [
+        (question, form["q_" + question.slug.replace("-", "_")]) for question in questions
+    ]
+    return form

@@ -1,0 +1,121 @@
+from flask import Response, flash, redirect, render_template, url_for
+from flask_login import current_user, logout_user
+
+from academy.access import signed_in
+from academy.account import bp
+from academy.account.forms import (
+    DeleteForm,
+    DetailsForm,
+    ExportForm,
+    WithdrawForm,
+    equality_form,
+)
+from academy.extensions import db, limiter
+from academy.passwords import verify_password
+from academy.services import ServiceError, equality, privacy
+from academy.timeutil import utcnow
+
+
+@bp.get("/")
+@signed_in
+def index():
+    return render_template(
+        "account/index.html",
+        user=current_user,
+        has_equality=bool(equality.answers_of(current_user)),
+    )
+
+
+@bp.route("/details", methods=["GET", "POST"])
+@signed_in
+def details():
+    form = DetailsForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            changed = privacy.correct_details(
+                current_user,
+                display_name=form.display_name.data,
+                show_name_on_verification=form.show_name_on_verification.data,
+            )
+        except ServiceError as error:
+            form.display_name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Your details have been updated." if changed else "Nothing changed.", "success")
+            return redirect(url_for("account.index"))
+    return render_template("account/details.html", form=form)
+
+
+@bp.route("/export", methods=["GET", "POST"])
+@signed_in
+@limiter.limit("10 per hour", methods=["POST"])
+def export():
+    form = ExportForm()
+    if form.validate_on_submit():
+        archive = privacy.export_archive(current_user)
+        privacy.record_export(current_user)
+        db.session.commit()
+        name = f"organising-academy-my-data-{utcnow():%Y-%m-%d}.zip"
+        return Response(
+            archive,
+            mimetype="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return render_template("account/export.html", form=form)
+
+
+@bp.route("/equality", methods=["GET", "POST"])
+@signed_in
+def equality_monitoring():
+    questions = equality.all_questions()
+    answers = equality.answers_of(current_user)
+    form = equality_form(questions, answers)
+    if form.validate_on_submit():
+        try:
+            equality.save_answers(
+                current_user, {q.slug: f.data if f.raw_data else None for q, f in form.questions}
+            )
+        except ServiceError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("Thank you. Your answers have been saved.", "success")
+            return redirect(url_for("account.equality_monitoring"))
+    return render_template(
+        "account/equality.html", form=form, answered=bool(answers), withdraw_form=WithdrawForm()
+    )
+
+
+@bp.post("/equality/withdraw")
+@signed_in
+def equality_withdraw():
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        removed = equality.withdraw(current_user)
+        db.session.commit()
+        flash(
+            "Your answers have been deleted." if removed else "You had not given any answers.",
+            "success",
+        )
+    return redirect(url_for("account.equality_monitoring"))
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@signed_in
+@limiter.limit("10 per hour", methods=["POST"])
+def delete():
+    form = DeleteForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.password.data):
+            form.password.errors.append("Your password is not right.")
+        else:
+            privacy.erase_account(current_user._get_current_object())
+            db.session.commit()
+            logout_user()
+            flash(
+                "Your account has been deleted and your personal data erased. Thank you for "
+                "learning with the Organising Academy.",
+                "success",
+            )
+            return redirect(url_for("main.home"))
+    return render_template("account/delete.html", form=form)
