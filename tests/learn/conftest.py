@@ -53,11 +53,11 @@ def enrolled(member, basics):
 # The right answers to the test curriculum's quizzes, by question key.
 RIGHT = {
     "what-comes-first-in-a-listening-campaign": "b",
-    "which-of-these-belong-in-a-listening-conversation-choose-all-that-apply": ["a", "b"],
+    "which-of-these-belong-in-a-listening-conversation-choose-all": ["a", "b"],
     "what-do-we-call-going-back-to-tell-people-what-we-heard": "  Report   BACK ",
     "how-long-should-a-first-one-to-one-usually-last": "b",
-    "which-of-these-make-a-meeting-accessible-choose-all-that-apply": ["a", "c"],
-    "who-belongs-on-a-power-map-for-a-bus-route-campaign-choose-all-that-apply": ["a", "b"],
+    "which-of-these-make-a-meeting-accessible-choose-all-that": ["a", "c"],
+    "who-belongs-on-a-power-map-for-a-bus-route-campaign-choose": ["a", "b"],
     "power-axis": "a",
     "what-is-the-person-who-can-say-yes-called": "Decision maker",
     "what-usually-comes-first-when-you-escalate": "a",

@@ -36,7 +36,7 @@ from academy.models import (
 )
 from academy.services import ServiceError
 from academy.services.audit import record
-from academy.services.learning.enrolment import active_enrolment, enrolment_for
+from academy.services.learning.enrolment import active_enrolment
 from academy.timeutil import utcnow
 
 # Progress of one member ---------------------------------------------------------------
@@ -144,10 +144,13 @@ def _percent(done: int, total: int) -> int:
     return (100 * done) // total if total else 0
 
 
-def _quiz_statuses(user_ids: Iterable[int], course: Course) -> dict[tuple[int, int], dict]:
+def _quiz_statuses(
+    user_ids: Iterable[int], course_ids: Iterable[int]
+) -> dict[tuple[int, int], dict]:
     """(user id, quiz id) -> {attempts, best, passed, open} from one grouped query."""
-    ids = list(user_ids)
-    if not ids:
+    users = list(user_ids)
+    courses = list(course_ids)
+    if not users or not courses:
         return {}
     submitted = QuizAttempt.submitted_at.is_not(None)
     rows = db.session.execute(
@@ -159,7 +162,7 @@ def _quiz_statuses(user_ids: Iterable[int], course: Course) -> dict[tuple[int, i
             func.max(sa.case((sa.and_(submitted, QuizAttempt.passed), 1), else_=0)),
             func.max(sa.case((QuizAttempt.submitted_at.is_(None), QuizAttempt.id), else_=None)),
         )
-        .where(QuizAttempt.course_id == course.id, QuizAttempt.user_id.in_(ids))
+        .where(QuizAttempt.course_id.in_(courses), QuizAttempt.user_id.in_(users))
         .group_by(QuizAttempt.user_id, QuizAttempt.quiz_id)
     )
     return {
@@ -184,33 +187,57 @@ def _status(quiz: Quiz, found: dict | None) -> QuizStatus:
     )
 
 
+def progress_in_courses(
+    user: User, courses: Iterable[Course], enrolments: Iterable[Enrolment] | None = None
+) -> dict[int, CourseProgress]:
+    """This member's progress in each course (by course id), in three queries at most.
+
+    Pass `enrolments` when the caller has loaded them already (the dashboard does).
+    """
+    courses = list(courses)
+    ids = [course.id for course in courses]
+    if not ids:
+        return {}
+    if enrolments is None:
+        enrolments = db.session.scalars(
+            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id.in_(ids))
+        )
+    by_course = {enrolment.course_id: enrolment for enrolment in enrolments}
+    done: dict[int, set[int]] = defaultdict(set)
+    for lesson_id, course_id in db.session.execute(
+        select(LessonCompletion.lesson_id, LessonCompletion.course_id).where(
+            LessonCompletion.user_id == user.id, LessonCompletion.course_id.in_(ids)
+        )
+    ):
+        done[course_id].add(lesson_id)
+    found = _quiz_statuses([user.id], ids)
+    result = {}
+    for course in courses:
+        course_done = frozenset(done.get(course.id, ()))
+        modules = []
+        quizzes = {}
+        for module in course.modules:
+            status = None
+            if module.quiz is not None:
+                status = _status(module.quiz, found.get((user.id, module.quiz.id)))
+                quizzes[module.quiz.id] = status
+            modules.append(
+                ModuleProgress(
+                    module=module,
+                    lessons_total=len(module.lessons),
+                    lessons_done=sum(1 for lesson in module.lessons if lesson.id in course_done),
+                    quiz=status,
+                )
+            )
+        result[course.id] = CourseProgress(
+            course, by_course.get(course.id), modules, course_done, quizzes
+        )
+    return result
+
+
 def course_progress(user: User, course: Course) -> CourseProgress:
     """This member's progress in `course`: three queries beyond the course outline."""
-    enrolment = enrolment_for(user.id, course.id)
-    done = frozenset(
-        db.session.scalars(
-            select(LessonCompletion.lesson_id).where(
-                LessonCompletion.user_id == user.id, LessonCompletion.course_id == course.id
-            )
-        )
-    )
-    found = _quiz_statuses([user.id], course)
-    modules = []
-    quizzes = {}
-    for module in course.modules:
-        status = None
-        if module.quiz is not None:
-            status = _status(module.quiz, found.get((user.id, module.quiz.id)))
-            quizzes[module.quiz.id] = status
-        modules.append(
-            ModuleProgress(
-                module=module,
-                lessons_total=len(module.lessons),
-                lessons_done=sum(1 for lesson in module.lessons if lesson.id in done),
-                quiz=status,
-            )
-        )
-    return CourseProgress(course, enrolment, modules, done, quizzes)
+    return progress_in_courses(user, [course])[course.id]
 
 
 # Recording progress ----------------------------------------------------------------------
@@ -386,7 +413,7 @@ def progress_for_members(course_id: int, user_ids: Iterable[int]) -> dict[int, M
         for module_id, count in by_module.items():
             if module_id in member.lessons_done_by_module:
                 member.lessons_done_by_module[module_id] = count
-    for (user_id, quiz_id), found in _quiz_statuses(ids, course).items():
+    for (user_id, quiz_id), found in _quiz_statuses(ids, [course.id]).items():
         module_id = quiz_modules.get(quiz_id)
         if module_id is None:  # a retired quiz
             continue
