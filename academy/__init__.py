@@ -79,3 +79,6 @@ def _register_blueprints(app: Flask) -> None:
     from academy.account import bp as account_bp
 
     app.register_blueprint(account_bp)
+    from academy import ops  # proxies, and the benchmark's bare page when ACADEMY_BENCH=1
+
+    ops.init_app(app)

@@ -1,0 +1,182 @@
+"""Backups: SQLite's online backup API, or pg_dump/pg_restore for PostgreSQL.
+
+Both work while the app is serving. A SQLite backup is itself a SQLite file,
+checked with `PRAGMA integrity_check` before it is kept; a PostgreSQL backup is
+pg_dump's custom format (compressed, restorable with pg_restore). Backups are
+written to a temporary name and renamed into place, so a half-written file
+never looks like a backup.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy.engine import URL
+
+from academy.extensions import db
+
+
+class BackupError(RuntimeError):
+    """The backup or restore could not be done; the message says why."""
+
+
+def _url(app: Flask) -> URL:
+    with app.app_context():
+        return db.engine.url
+
+
+def default_name(app: Flask) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    suffix = "sqlite3" if _url(app).get_backend_name() == "sqlite" else "pgdump"
+    return f"academy-{stamp}.{suffix}"
+
+
+def backup(app: Flask, target: Path) -> Path:
+    """Write a consistent copy of the database to `target` (a file, or a folder for it)."""
+    target = Path(target)
+    if target.is_dir():
+        target = target / default_name(app)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    url = _url(app)
+    try:
+        if url.get_backend_name() == "sqlite":
+            _sqlite_backup(url, partial)
+        elif url.get_backend_name() == "postgresql":
+            _pg_dump(url, partial)
+        else:
+            raise BackupError(f"backups of {url.get_backend_name()} are not supported")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def restore(app: Flask, source: Path) -> None:
+    """Replace the database's contents with the backup in `source`."""
+    source = Path(source)
+    if not source.is_file():
+        raise BackupError(f"no backup at {source}")
+    url = _url(app)
+    # Our own pooled connections would keep reading the old contents' cache.
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if url.get_backend_name() == "sqlite":
+        _sqlite_restore(url, source)
+    elif url.get_backend_name() == "postgresql":
+        _pg_restore(url, source)
+    else:
+        raise BackupError(f"restoring {url.get_backend_name()} is not supported")
+
+
+# SQLite ---------------------------------------------------------------------------
+
+
+def _sqlite_path(url: URL) -> str:
+    if not url.database or url.database == ":memory:":
+        raise BackupError("an in-memory SQLite database cannot be backed up")
+    return url.database
+
+
+def _sqlite_backup(url: URL, target: Path) -> None:
+    # The backup API copies a consistent snapshot page by page while other
+    # connections go on reading and writing (it restarts if they write).
+    source = sqlite3.connect(_sqlite_path(url), timeout=30)
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)
+        copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        result = copy.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            raise BackupError(f"the backup failed its integrity check: {result}")
+    finally:
+        copy.close()
+        source.close()
+
+
+def _sqlite_restore(url: URL, source: Path) -> None:
+    backup_db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        result = backup_db.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            raise BackupError(f"{source} is not a sound SQLite backup: {result}")
+        live = sqlite3.connect(_sqlite_path(url), timeout=30)
+        try:
+            # Copying into the live file under SQLite's own locks: other
+            # processes see either the old contents or the restored ones.
+            backup_db.backup(live)
+        finally:
+            live.close()
+    finally:
+        backup_db.close()
+
+
+# PostgreSQL -------------------------------------------------------------------------
+
+
+def _pg_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise BackupError(f"{name} is not installed (Debian: apt-get install postgresql-client)")
+    return path
+
+
+def _pg_connection(url: URL) -> tuple[list[str], dict[str, str], str | None]:
+    """Command-line options, environment and schema (from search_path) for the pg tools."""
+    args = []
+    if url.host:
+        args += ["--host", url.host]
+    if url.port:
+        args += ["--port", str(url.port)]
+    if url.username:
+        args += ["--username", url.username]
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)  # never on the command line
+    sslmode = url.query.get("sslmode")
+    if sslmode:
+        env["PGSSLMODE"] = str(sslmode)
+    schema = None
+    options = url.query.get("options")
+    if isinstance(options, str) and "search_path=" in options:
+        schema = options.split("search_path=", 1)[1].split()[0].split(",")[0].strip('"')
+    return args, env, schema
+
+
+def _run(command: list[str], env: dict[str, str]) -> None:
+    # A list of arguments we built (no shell); the URL parts are passed as options.
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise BackupError(f"{Path(command[0]).name} failed: {result.stderr.strip()}")
+
+
+def _pg_dump(url: URL, target: Path) -> None:
+    args, env, schema = _pg_connection(url)
+    command = [_pg_tool("pg_dump"), *args, "--format=custom", "--no-owner", f"--file={target}"]
+    if schema:
+        command.append(f"--schema={schema}")
+    _run([*command, url.database or "postgres"], env)
+
+
+def _pg_restore(url: URL, source: Path) -> None:
+    args, env, schema = _pg_connection(url)
+    command = [
+        _pg_tool("pg_restore"),
+        *args,
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--single-transaction",
+        "--exit-on-error",
+        f"--dbname={url.database or 'postgres'}",
+    ]
+    if schema:
+        command.append(f"--schema={schema}")
+    _run([*command, str(source)], env)

@@ -1,0 +1,73 @@
+"""`flask academy worker | backup | restore | seed-bench`: commands for running the Academy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from academy.ops import backup as backups
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Run the queued jobs, then stop.")
+@click.option("--queue", "queue_name", default="academy", show_default=True)
+@with_appcontext
+def worker(burst: bool, queue_name: str) -> None:
+    """Run background jobs (e-mail, certificate batches) from Redis with RQ."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    from academy import jobs
+    from academy.ops.deploy import dispose_engines
+
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: there is no queue to work on.")
+    # Jobs run in this app (academy.jobs.run_job would otherwise build another).
+    jobs._worker_app = app
+    # RQ forks a work horse for each job: it must start with an empty pool,
+    # never with a connection this process holds.
+    dispose_engines(app, close=True)
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    rq_worker = Worker([Queue(queue_name, connection=connection)], connection=connection)
+    rq_worker.work(burst=burst, with_scheduler=False)
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(path_type=Path), required=False)
+@with_appcontext
+def backup_command(target: Path | None) -> None:
+    """Back the database up to TARGET (a file or folder; default instance/backups/)."""
+    app = current_app._get_current_object()
+    target = target or Path(app.instance_path) / "backups"
+    if not target.suffix:
+        target.mkdir(parents=True, exist_ok=True)
+    try:
+        written = backups.backup(app, target)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up to {written} ({written.stat().st_size / 1024:.0f} KiB)")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.confirmation_option(
+    prompt="This replaces everything in the database with the backup. Go on?"
+)
+@with_appcontext
+def restore_command(source: Path) -> None:
+    """Replace the database's contents with the backup in SOURCE."""
+    try:
+        backups.restore(current_app._get_current_object(), source)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored from {source}")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(worker)
+    group.add_command(backup_command)
+    group.add_command(restore_command)

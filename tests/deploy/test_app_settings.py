@@ -1,0 +1,56 @@
+"""Deployment settings inside the app: the benchmark page only when asked, trusted proxies."""
+
+from __future__ import annotations
+
+import pytest
+from flask import request
+
+from academy.access import access_rule_of
+from academy.ops.gunicorn_logging import redact_path
+
+
+def test_the_bare_benchmark_page_is_absent_in_a_normal_run(client):
+    assert client.get("/_bench/bare").status_code == 404
+
+
+@pytest.fixture
+def bench_app(app_config):
+    from academy import create_app
+
+    return create_app({**app_config, "ACADEMY_BENCH": "1"})
+
+
+def test_the_bare_benchmark_page_is_served_when_benchmarking(bench_app):
+    answer = bench_app.test_client().get("/_bench/bare")
+    assert answer.status_code == 200
+    assert b"Hello." in answer.data
+    # Like every page, it says who may see it.
+    assert access_rule_of(bench_app.view_functions["bench.bare"]) == "public"
+
+
+def test_forwarded_addresses_are_trusted_only_from_the_configured_proxies(app_config):
+    from academy import create_app
+
+    seen = {}
+
+    for proxies, expected in (("0", "10.0.0.9"), ("1", "203.0.113.7")):
+        app = create_app({**app_config, "ACADEMY_PROXIES": proxies, "ACADEMY_BENCH": "1"})
+
+        @app.before_request
+        def remember():
+            seen["addr"] = request.remote_addr
+            seen["scheme"] = request.scheme
+
+        app.test_client().get(
+            "/_bench/bare",
+            headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"},
+            environ_base={"REMOTE_ADDR": "10.0.0.9"},
+        )
+        assert seen["addr"] == expected
+        assert seen["scheme"] == ("https" if proxies == "1" else "http")
+
+
+def test_signed_links_are_redacted_from_access_logs():
+    token = "eyJ1IjoxfQ.Z0x9aQ.abcdefghijklmnopqrstuvwxyz0123456789ABCD"
+    assert redact_path(f"/confirm/{token}") == "/confirm/[redacted]"
+    assert redact_path("/verify/7QK2-M9XD-4HTR-PW3B") == "/verify/7QK2-M9XD-4HTR-PW3B"
