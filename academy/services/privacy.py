@@ -196,28 +196,18 @@ def _export_row(table: sa.Table, row: sa.RowMapping, kind: str) -> dict[str, Any
 
 
 def certificate_files(user: User) -> list[tuple[str, Path]]:
-    """(file name, path) of each stored certificate PDF of this person."""
+    """(file name in the archive, stored path) of each certificate PDF of this person."""
     from academy.models import Certificate
+    from academy.services.certificates import pdf_path
 
     files = []
-    for number in db.session.scalars(
-        select(Certificate.number).where(Certificate.user_id == user.id)
+    for certificate in db.session.scalars(
+        select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.id)
     ):
-        path = certificate_pdf_path(number)
+        path = pdf_path(certificate)
         if path.is_file():
-            files.append((f"certificates/{number}.pdf", path))
+            files.append((f"certificates/{certificate.number}.pdf", path))
     return files
-
-
-def certificate_pdf_path(number: str) -> Path:
-    """Where a certificate's PDF is stored (the certificates service writes it there)."""
-    try:
-        from academy.services.certificates import pdf_path  # type: ignore[attr-defined]
-    except ImportError:
-        pdf_path = None
-    if pdf_path is not None:
-        return Path(pdf_path(number))
-    return Path(current_app.config["ACADEMY_CERTIFICATES_DIR"]) / f"{number}.pdf"
 
 
 def export_archive(user: User) -> bytes:
@@ -321,12 +311,12 @@ def _personal_values(user: User) -> list[str]:
 def _erase_certificates(user: User) -> None:
     """The PDFs go; the rows stay for the counts but can no longer be verified."""
     from academy.models import Certificate
+    from academy.services.certificates import pdf_path
 
     for certificate in db.session.scalars(
         select(Certificate).where(Certificate.user_id == user.id)
     ):
-        path = certificate_pdf_path(certificate.number)
-        path.unlink(missing_ok=True)
+        pdf_path(certificate).unlink(missing_ok=True)
         certificate.holder_name = ERASED_NAME
         # A new random hash: the old code (printed on the PDF) now finds nothing.
         certificate.code_hash = hashlib.sha256(secrets.token_bytes(32)).hexdigest()

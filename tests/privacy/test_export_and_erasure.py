@@ -1,0 +1,161 @@
+"""Export holds all of a member's data and nobody else's; erasure leaves nothing personal.
+
+Both walk the schema itself (db.metadata), so a table added later that points at
+a person, or holds their e-mail or name, fails here until it is handled.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from academy.extensions import db
+from academy.models import EqualityAnswer, EqualityProfile, Erasure, User
+from academy.services import certificates, privacy
+from academy.services.certificates import pdf_path
+from academy.services.privacy import ACTOR, OWNER, USER_REFERENCES, user_references
+from tests.conftest import PASSWORD
+from tests.privacy.conftest import MEMBER_EMAIL, MEMBER_NAME, OTHER_EMAIL, OTHER_NAME
+
+
+def _rows_pointing_at(user_id: int, kind: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for table, column in user_references():
+        if USER_REFERENCES[(table.name, column.name)] != kind:
+            continue
+        n = db.session.scalar(select(sa.func.count()).select_from(table).where(column == user_id))
+        counts[f"{table.name}.{column.name}"] = n
+    return counts
+
+
+def test_every_reference_to_a_person_is_covered_by_export_and_erasure(app):
+    found = {(table.name, column.name) for table, column in user_references()}
+    missing = sorted(found - set(USER_REFERENCES))
+    assert missing == [], f"add these to privacy.USER_REFERENCES (owner or actor): {missing}"
+    stale = sorted(set(USER_REFERENCES) - found)
+    assert stale == [], f"no longer in the schema: {stale}"
+    assert set(USER_REFERENCES.values()) == {OWNER, ACTOR}
+
+
+def test_the_world_puts_the_member_in_every_table_that_can_point_at_a_person(world):
+    # Guards the two tests below: a new table left out of the fixture fails here.
+    counts = _rows_pointing_at(world.member.id, OWNER)
+    counts.update(_rows_pointing_at(world.member.id, ACTOR))
+    # Only erasure itself writes this one.
+    counts.pop("erasures.user_id")
+    empty = sorted(name for name, n in counts.items() if n == 0)
+    assert empty == [], f"the privacy fixture puts no row in: {empty}"
+
+
+def test_export_contains_every_row_about_the_member(world):
+    data = privacy.export_data(world.member)
+    assert data["account"]["email"] == MEMBER_EMAIL
+    assert data["account"]["display_name"] == MEMBER_NAME
+    assert "password_hash" not in data["account"]
+    assert "session_version" not in data["account"]
+    for table, column in user_references():
+        kind = USER_REFERENCES[(table.name, column.name)]
+        expected = db.session.scalar(
+            select(sa.func.count()).select_from(table).where(column == world.member.id)
+        )
+        section = table.name if kind == OWNER else f"{table.name} (as {column.name})"
+        assert len(data["records"].get(section, [])) == expected, section
+    answers = {item["question"]: item["answer"] for item in data["equality_monitoring"]}
+    assert answers["What is your gender?"] == "Man"
+    assert answers["What is your ethnic group?"] == "Mixed or multiple ethnic groups"
+    # The certificate is there, without its verification secret.
+    [certificate] = data["records"]["certificates"]
+    assert certificate["number"] == world.certificate.number
+    assert "code_hash" not in certificate
+
+
+def test_export_archive_holds_the_json_and_the_certificate_pdf(world, client, login):
+    login(client, world.member)
+    response = client.post("/account/export")
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    names = archive.namelist()
+    assert names == ["data.json", f"certificates/{world.certificate.number}.pdf"]
+    stored = pdf_path(world.certificate).read_bytes()
+    assert archive.read(f"certificates/{world.certificate.number}.pdf") == stored
+    assert stored.startswith(b"%PDF")
+
+
+def test_export_contains_nobody_elses_data(world):
+    text = json.dumps(privacy.export_data(world.member)).lower()
+    for value in (OTHER_EMAIL, OTHER_NAME, "trinity tutor", "trinity.tutor@example.org"):
+        assert value.lower() not in text, value
+    assert "woman" not in text  # the other member's equality answer
+    # The staff member issued the member's certificate, looked at their page and handled
+    # their request: their own export says so, but never who the member is.
+    staff_text = json.dumps(privacy.export_data(world.staff)).lower()
+    assert "certificates (as issued_by_id)" in staff_text
+    assert "access_log (as actor_id)" in staff_text
+    for value in (MEMBER_EMAIL, MEMBER_NAME, OTHER_EMAIL, OTHER_NAME):
+        assert value.lower() not in staff_text, value
+    # The member signed off, recorded attendance of and issued to the other member.
+    member_text = json.dumps(privacy.export_data(world.member)).lower()
+    assert "certificates (as issued_by_id)" in member_text
+
+
+def _personal_values_found(values: list[str]) -> list[str]:
+    """Every (table.column: value) in the whole database that holds one of `values`."""
+    found = []
+    lowered = [v.lower() for v in values]
+    for table in db.metadata.sorted_tables:
+        for row in db.session.execute(select(table)).mappings():
+            for name, value in row.items():
+                if value is None:
+                    continue
+                text = (json.dumps(value) if isinstance(value, dict | list) else str(value)).lower()
+                for needle in lowered:
+                    if needle in text:
+                        found.append(f"{table.name}.{name}: {needle}")
+    return found
+
+
+def test_erasure_leaves_nothing_personal_in_any_table(world, client, login):
+    member_id = world.member.id
+    pdf = pdf_path(world.certificate)
+    assert pdf.exists()
+    personal = [MEMBER_EMAIL, MEMBER_NAME, world.profile_id, "quillfeather"]
+    assert _personal_values_found(personal)  # the walk does find them before
+    login(client, world.member)
+    response = client.post("/account/delete", data={"password": PASSWORD, "understood": "y"})
+    assert response.status_code == 302
+
+    assert _personal_values_found(personal) == []
+    # The other member is untouched (and the walk would have seen them).
+    assert _personal_values_found([OTHER_EMAIL, OTHER_NAME])
+    assert db.session.scalar(select(sa.func.count()).select_from(EqualityProfile)) == 1
+    assert (
+        db.session.scalar(
+            select(sa.func.count())
+            .select_from(EqualityAnswer)
+            .where(EqualityAnswer.profile_id == world.profile_id)
+        )
+        == 0
+    )
+    # The certificate's PDF is gone and its code finds nothing.
+    assert not pdf.exists()
+    assert certificates.verify(world.certificate_code) is None
+    # The account can never sign in again, and every session has ended.
+    user = db.session.get(User, member_id)
+    assert not user.is_active
+    assert db.session.get(Erasure, member_id).reason == "request"
+    assert client.get("/account/").status_code == 302
+    # Rows the counts depend on are still there, pointing at the anonymous account.
+    assert _rows_pointing_at(member_id, OWNER)["enrolments.user_id"] == 1
+    assert _rows_pointing_at(member_id, OWNER)["certificates.user_id"] == 1
+    assert _rows_pointing_at(member_id, OWNER)["cohort_members.user_id"] == 1
+
+
+def test_erasing_twice_is_refused(world):
+    privacy.erase_account(world.member)
+    db.session.commit()
+    with pytest.raises(privacy.ServiceError, match="already been erased"):
+        privacy.erase_account(world.member)
