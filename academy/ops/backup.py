@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import text
 from sqlalchemy.engine import URL
 
 from academy.extensions import db
@@ -29,6 +30,18 @@ class BackupError(RuntimeError):
 def _url(app: Flask) -> URL:
     with app.app_context():
         return db.engine.url
+
+
+def _pg_schema(app: Flask) -> str | None:
+    """The schema the app works in, when it is not PostgreSQL's default.
+
+    Asked of the database itself, however search_path was set (URL options,
+    connect_args, the role's default); None means the whole database.
+    """
+    with app.app_context():
+        schema = db.session.scalar(text("SELECT current_schema()"))
+        db.session.remove()
+    return None if schema in (None, "public") else schema
 
 
 def default_name(app: Flask) -> str:
@@ -49,7 +62,7 @@ def backup(app: Flask, target: Path) -> Path:
         if url.get_backend_name() == "sqlite":
             _sqlite_backup(url, partial)
         elif url.get_backend_name() == "postgresql":
-            _pg_dump(url, partial)
+            _pg_dump(url, partial, _pg_schema(app))
         else:
             raise BackupError(f"backups of {url.get_backend_name()} are not supported")
         os.replace(partial, target)
@@ -64,6 +77,7 @@ def restore(app: Flask, source: Path) -> None:
     if not source.is_file():
         raise BackupError(f"no backup at {source}")
     url = _url(app)
+    schema = _pg_schema(app) if url.get_backend_name() == "postgresql" else None
     # Our own pooled connections would keep reading the old contents' cache.
     with app.app_context():
         db.session.remove()
@@ -71,7 +85,7 @@ def restore(app: Flask, source: Path) -> None:
     if url.get_backend_name() == "sqlite":
         _sqlite_restore(url, source)
     elif url.get_backend_name() == "postgresql":
-        _pg_restore(url, source)
+        _pg_restore(url, source, schema)
     else:
         raise BackupError(f"restoring {url.get_backend_name()} is not supported")
 
@@ -104,7 +118,10 @@ def _sqlite_backup(url: URL, target: Path) -> None:
 def _sqlite_restore(url: URL, source: Path) -> None:
     backup_db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
-        result = backup_db.execute("PRAGMA integrity_check").fetchone()[0]
+        try:
+            result = backup_db.execute("PRAGMA integrity_check").fetchone()[0]
+        except sqlite3.DatabaseError as error:
+            raise BackupError(f"{source} is not a SQLite backup: {error}") from error
         if result != "ok":
             raise BackupError(f"{source} is not a sound SQLite backup: {result}")
         live = sqlite3.connect(_sqlite_path(url), timeout=30)
@@ -128,8 +145,8 @@ def _pg_tool(name: str) -> str:
     return path
 
 
-def _pg_connection(url: URL) -> tuple[list[str], dict[str, str], str | None]:
-    """Command-line options, environment and schema (from search_path) for the pg tools."""
+def _pg_connection(url: URL) -> tuple[list[str], dict[str, str]]:
+    """Command-line options and environment for the pg tools."""
     args = []
     if url.host:
         args += ["--host", url.host]
@@ -143,11 +160,7 @@ def _pg_connection(url: URL) -> tuple[list[str], dict[str, str], str | None]:
     sslmode = url.query.get("sslmode")
     if sslmode:
         env["PGSSLMODE"] = str(sslmode)
-    schema = None
-    options = url.query.get("options")
-    if isinstance(options, str) and "search_path=" in options:
-        schema = options.split("search_path=", 1)[1].split()[0].split(",")[0].strip('"')
-    return args, env, schema
+    return args, env
 
 
 def _run(command: list[str], env: dict[str, str]) -> None:
@@ -157,16 +170,16 @@ def _run(command: list[str], env: dict[str, str]) -> None:
         raise BackupError(f"{Path(command[0]).name} failed: {result.stderr.strip()}")
 
 
-def _pg_dump(url: URL, target: Path) -> None:
-    args, env, schema = _pg_connection(url)
+def _pg_dump(url: URL, target: Path, schema: str | None) -> None:
+    args, env = _pg_connection(url)
     command = [_pg_tool("pg_dump"), *args, "--format=custom", "--no-owner", f"--file={target}"]
     if schema:
         command.append(f"--schema={schema}")
     _run([*command, url.database or "postgres"], env)
 
 
-def _pg_restore(url: URL, source: Path) -> None:
-    args, env, schema = _pg_connection(url)
+def _pg_restore(url: URL, source: Path, schema: str | None) -> None:
+    args, env = _pg_connection(url)
     command = [
         _pg_tool("pg_restore"),
         *args,

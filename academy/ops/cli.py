@@ -43,11 +43,11 @@ def backup_command(target: Path | None) -> None:
     """Back the database up to TARGET (a file or folder; default instance/backups/)."""
     app = current_app._get_current_object()
     target = target or Path(app.instance_path) / "backups"
-    if not target.suffix:
-        target.mkdir(parents=True, exist_ok=True)
     try:
+        if not target.suffix:
+            target.mkdir(parents=True, exist_ok=True)
         written = backups.backup(app, target)
-    except backups.BackupError as error:
+    except (backups.BackupError, OSError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Backed up to {written} ({written.stat().st_size / 1024:.0f} KiB)")
 
@@ -62,7 +62,7 @@ def restore_command(source: Path) -> None:
     """Replace the database's contents with the backup in SOURCE."""
     try:
         backups.restore(current_app._get_current_object(), source)
-    except backups.BackupError as error:
+    except (backups.BackupError, OSError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Restored from {source}")
 
