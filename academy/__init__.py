@@ -76,6 +76,16 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    from academy.learn import bp as learn_bp
+
+    app.register_blueprint(learn_bp)
+    from academy.staff import bp as staff_bp
+    from academy.verify import bp as verify_bp
+    from academy.verify import holder_bp as certificates_bp
+
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(verify_bp)
+    app.register_blueprint(certificates_bp)
     from academy.account import bp as account_bp
 
     app.register_blueprint(account_bp)

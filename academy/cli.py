@@ -91,6 +91,9 @@ def _register_subcommands() -> None:
     from academy.content.cli import curriculum_cli
 
     academy_cli.add_command(curriculum_cli)
+    from academy.staff.cli import certificates_cli
+
+    academy_cli.add_command(certificates_cli)
     from academy.ops.cli import register as register_ops
 
     register_ops(academy_cli)

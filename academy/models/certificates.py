@@ -179,8 +179,11 @@ class CertificateBatch(db.Model):
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(sa.Text)
-    # Members the batch could not certify, with why: [{"user_id": …, "reason": …}].
-    problems: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    # What happened to each member, by user id (as text, JSON keys being strings):
+    # {"outcome": "issued" | "skipped" | "failed", "reason": …, "number": …}. A
+    # resumed run leaves "issued" and "skipped" members alone and retries the rest;
+    # the counters above are recounted from it after every member.
+    outcomes: Mapped[dict[str, dict]] = mapped_column(sa.JSON, default=dict)
 
     academy: Mapped[Academy] = relationship(lazy="raise")
     course: Mapped[Course] = relationship(lazy="raise")

@@ -9,9 +9,14 @@ import io
 import pypdf
 import pypdfium2
 import pytest
+import sqlalchemy as sa
 import zxingcpp
 
 from academy.certificates.render import CertificateContent, CertificateRenderer
+from academy.extensions import db
+from academy.models import Cohort, CohortMember, CohortTrainer, Course, Enrolment
+from academy.services.academies import academy_by_slug
+from academy.timeutil import utcnow
 
 VERIFY_URL = "https://academy.example.org/verify/7QK2-M9XD-4HTR-PW3B"
 
@@ -67,3 +72,72 @@ def qr_codes(pdf: bytes, scale: float = 3) -> list[str]:
     finally:
         document.close()
     return [barcode.text for barcode in zxingcpp.read_barcodes(image)]
+
+
+# --- issuing: members who completed courses, cohorts, staff -------------------------
+
+
+def course(slug: str) -> Course:
+    return db.session.scalar(sa.select(Course).where(Course.slug == slug))
+
+
+def complete(user, slug: str = "organising-basics", when=None) -> Enrolment:
+    """Record `user` as having completed the course (as the learning service would)."""
+    when = when or utcnow()
+    enrolment = Enrolment(
+        user_id=user.id,
+        course_id=course(slug).id,
+        enrolled_at=when - dt.timedelta(days=20),
+        completed_at=when,
+        last_activity_at=when,
+    )
+    db.session.add(enrolment)
+    db.session.commit()
+    return enrolment
+
+
+def make_cohort(
+    slug: str = "organising-basics",
+    *,
+    academy: str = "north-west",
+    trainers=(),
+    members=(),
+    signed_off: bool = True,
+    name: str = "Salford spring cohort",
+) -> Cohort:
+    today = utcnow().date()
+    cohort = Cohort(
+        academy_id=academy_by_slug(academy).id,
+        course_id=course(slug).id,
+        name=name,
+        mode="in-person",
+        venue="Salford Lads Club",
+        starts_on=today - dt.timedelta(days=60),
+        ends_on=today - dt.timedelta(days=1),
+        capacity=30,
+    )
+    db.session.add(cohort)
+    db.session.flush()
+    for trainer in trainers:
+        db.session.add(CohortTrainer(cohort_id=cohort.id, user_id=trainer.id))
+    for member in members:
+        db.session.add(
+            CohortMember(
+                cohort_id=cohort.id,
+                user_id=member.id,
+                signed_off_at=utcnow() if signed_off else None,
+                signed_off_by_id=trainers[0].id if (signed_off and trainers) else None,
+            )
+        )
+    db.session.commit()
+    return cohort
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user(roles=("staff",), academy="north-west", name="Maria Kowalczyk")
+
+
+@pytest.fixture
+def member(make_user):
+    return make_user(name="Siân O'Connell-Adebayo")

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b5d020ca85cd
+Revision ID: ce231c3a50d3
 Revises: 
-Create Date: 2026-11-21 16:16:14.949371
+Create Date: 2026-11-21 16:19:55.356750
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import academy.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = 'b5d020ca85cd'
+revision = 'ce231c3a50d3'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -273,7 +273,7 @@ def upgrade():
     sa.Column('heartbeat_at', academy.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('finished_at', academy.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('problems', sa.JSON(), nullable=False),
+    sa.Column('outcomes', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['academy_id'], ['academies.id'], name=op.f('fk_certificate_batches_academy_id_academies')),
     sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_certificate_batches_cohort_id_cohorts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_certificate_batches_course_id_courses')),

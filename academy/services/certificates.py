@@ -1,0 +1,797 @@
+"""Certificates: who is eligible, issuing (one or a cohort's batch), re-issuing,
+revoking, verifying, and reminding holders before a certificate expires.
+
+Rules:
+
+- A member is eligible for a course's certificate when the course is accredited,
+  their enrolment is complete, and, if they belong to a cohort of that course,
+  a trainer of that cohort has signed them off.
+- Staff act in their own academies; admins everywhere. A cohort's certificates
+  are issued by its academy; a self-study completion by an academy the staff
+  member chooses among theirs.
+- One valid certificate per member and course. The database enforces it (a
+  partial unique index), so concurrent requests make one certificate and the
+  rest are told it exists. Re-issuing supersedes the old certificate.
+- The verification code is random (192 bits) and only its sha256 is stored.
+  The PDF is rendered once, at issue, stored atomically and served as it is.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, lazyload
+
+from academy import jobs
+from academy.certificates.render import (
+    CertificateContent,
+    long_date,
+    renderer_for,
+    write_atomically,
+)
+from academy.extensions import db
+from academy.models import (
+    Academy,
+    Cohort,
+    CohortMember,
+    Course,
+    Enrolment,
+    Role,
+    User,
+)
+from academy.models.certificates import (
+    BatchStatus,
+    Certificate,
+    CertificateBatch,
+    CertificateNumber,
+    CertificateStatus,
+)
+from academy.services import ServiceError
+from academy.services.audit import record
+from academy.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+VERIFY_PATH = "/verify/"
+CODE_BYTES = 24  # 192 bits, 32 URL-safe characters
+MAX_CODE_LENGTH = 64  # anything longer is not one of ours: answered as "not found"
+REASON_MAX = 500
+STALE_BATCH = timedelta(minutes=2)
+
+
+class NotAllowed(ServiceError):
+    """The person acting may not do this here (a route answers 403 or 404)."""
+
+
+class AlreadyCertified(ServiceError):
+    """The member already holds a valid certificate for the course."""
+
+
+# Who may act where --------------------------------------------------------------------
+
+
+def staff_academy_ids(actor: User) -> set[int] | None:
+    """The academies `actor` issues in: None means every academy (admins)."""
+    if actor.has_role(Role.ADMIN):
+        return None
+    return actor.academy_ids(Role.STAFF)
+
+
+def can_act_in(actor: User, academy_id: int) -> bool:
+    ids = staff_academy_ids(actor)
+    return ids is None or academy_id in ids
+
+
+def academies_of(actor: User) -> list[Academy]:
+    """The academies `actor` may act in, by name."""
+    query = sa.select(Academy).order_by(Academy.name)
+    ids = staff_academy_ids(actor)
+    if ids is not None:
+        query = query.where(Academy.id.in_(ids or {-1}))
+    return list(db.session.scalars(query))
+
+
+def _require_academy(actor: User, academy_id: int) -> None:
+    if not can_act_in(actor, academy_id):
+        raise NotAllowed("You can only act for the academies you work in.")
+
+
+def can_download(user: User, certificate: Certificate) -> bool:
+    """The holder, staff of the issuing academy, and admins."""
+    if certificate.user_id is not None and certificate.user_id == user.id:
+        return True
+    return user.has_role(Role.STAFF, Role.ADMIN) and can_act_in(user, certificate.academy_id)
+
+
+# Eligibility ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Eligible:
+    user: User
+    course: Course
+    cohort: Cohort | None
+    completed_at: datetime
+    signed_off_at: datetime | None
+
+
+def _has_valid_certificate(user_id_col, course_id_col) -> sa.ColumnElement[bool]:
+    return sa.exists().where(
+        Certificate.user_id == user_id_col,
+        Certificate.course_id == course_id_col,
+        Certificate.status == CertificateStatus.VALID,
+    )
+
+
+# A list shows names and titles: none of the collections these models load eagerly.
+_LIST_ONLY = (lazyload(Course.modules), lazyload(User.role_grants), lazyload(User.academy_roles))
+
+
+def eligible_members(
+    actor: User,
+    *,
+    academy_id: int | None = None,
+    course_id: int | None = None,
+    cohort_id: int | None = None,
+    include_self_study: bool = True,
+) -> list[Eligible]:
+    """Members waiting for a certificate that `actor` may issue, in two queries.
+
+    Cohort members are listed for the cohorts of `actor`'s academies (or of
+    `academy_id`); self-study completions (members in no cohort of the course)
+    are listed for every staff member, who picks the issuing academy.
+    """
+    ids = staff_academy_ids(actor)
+    if academy_id is not None:
+        if ids is not None and academy_id not in ids:
+            return []
+        ids = {academy_id}
+    results: list[Eligible] = []
+
+    in_cohort = (
+        sa.select(CohortMember, Cohort, Enrolment, User, Course)
+        .join(Cohort, Cohort.id == CohortMember.cohort_id)
+        .join(Course, Course.id == Cohort.course_id)
+        .join(User, User.id == CohortMember.user_id)
+        .join(
+            Enrolment,
+            sa.and_(Enrolment.user_id == User.id, Enrolment.course_id == Course.id),
+        )
+        .where(
+            Course.accredited.is_(True),
+            Enrolment.completed_at.is_not(None),
+            CohortMember.signed_off_at.is_not(None),
+            User.disabled_at.is_(None),
+            ~_has_valid_certificate(User.id, Course.id),
+        )
+        .order_by(Cohort.name, User.display_name, User.id)
+        .options(*_LIST_ONLY, lazyload(Cohort.trainer_links))
+    )
+    if ids is not None:
+        in_cohort = in_cohort.where(Cohort.academy_id.in_(ids or {-1}))
+    if course_id is not None:
+        in_cohort = in_cohort.where(Course.id == course_id)
+    if cohort_id is not None:
+        in_cohort = in_cohort.where(Cohort.id == cohort_id)
+    seen: set[tuple[int, int]] = set()
+    for member, cohort, enrolment, user, course in db.session.execute(in_cohort):
+        if (user.id, course.id) in seen:  # signed off in two cohorts of one course
+            continue
+        seen.add((user.id, course.id))
+        results.append(Eligible(user, course, cohort, enrolment.completed_at, member.signed_off_at))
+
+    if cohort_id is not None or not include_self_study:
+        return results
+    any_cohort = sa.exists().where(
+        CohortMember.user_id == Enrolment.user_id,
+        CohortMember.cohort_id == Cohort.id,
+        Cohort.course_id == Enrolment.course_id,
+    )
+    alone = (
+        sa.select(Enrolment, User, Course)
+        .join(User, User.id == Enrolment.user_id)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(
+            Course.accredited.is_(True),
+            Enrolment.completed_at.is_not(None),
+            User.disabled_at.is_(None),
+            ~any_cohort,
+            ~_has_valid_certificate(User.id, Course.id),
+        )
+        .order_by(Course.position, User.display_name, User.id)
+        .options(*_LIST_ONLY)
+    )
+    if course_id is not None:
+        alone = alone.where(Course.id == course_id)
+    for enrolment, user, course in db.session.execute(alone):
+        results.append(Eligible(user, course, None, enrolment.completed_at, None))
+    return results
+
+
+def check_eligible(member: User, course: Course, cohort: Cohort | None = None) -> Cohort | None:
+    """Raise ServiceError unless `member` may be certified for `course`.
+
+    Returns the cohort the certificate belongs to: `cohort` if given, otherwise
+    the cohort of the course in which the member was signed off (None for a
+    self-study completion).
+    """
+    if not course.accredited:
+        raise ServiceError(f"{course.title} is not an accredited course.")
+    if cohort is not None and cohort.course_id != course.id:
+        raise ServiceError("That cohort is for a different course.")
+    enrolment = db.session.scalar(
+        sa.select(Enrolment).where(Enrolment.user_id == member.id, Enrolment.course_id == course.id)
+    )
+    if enrolment is None or enrolment.completed_at is None:
+        raise ServiceError(f"{member.display_name} has not completed {course.title}.")
+    memberships = db.session.execute(
+        sa.select(CohortMember, Cohort)
+        .join(Cohort, Cohort.id == CohortMember.cohort_id)
+        .where(CohortMember.user_id == member.id, Cohort.course_id == course.id)
+        .order_by(CohortMember.signed_off_at.desc())
+    ).all()
+    if cohort is not None:
+        membership = next((m for m, c in memberships if c.id == cohort.id), None)
+        if membership is None:
+            raise ServiceError(f"{member.display_name} is not a member of {cohort.name}.")
+        if membership.signed_off_at is None:
+            raise ServiceError(
+                f"{member.display_name} has not yet been signed off by a trainer of {cohort.name}."
+            )
+        return cohort
+    if not memberships:
+        return None
+    signed = [c for m, c in memberships if m.signed_off_at is not None]
+    if not signed:
+        raise ServiceError(
+            f"{member.display_name} has not yet been signed off by their cohort's trainer."
+        )
+    return signed[0]
+
+
+# Issuing --------------------------------------------------------------------------------
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()
+
+
+def verify_url(code: str) -> str:
+    return current_app.config["ACADEMY_BASE_URL"].rstrip("/") + VERIFY_PATH + code
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def certificates_dir() -> Path:
+    folder = Path(current_app.config["ACADEMY_CERTIFICATES_DIR"])
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def pdf_path(certificate: Certificate) -> Path:
+    """Where the certificate's PDF is stored (by id, never by anything guessable)."""
+    return Path(current_app.config["ACADEMY_CERTIFICATES_DIR"]) / f"{certificate.id}.pdf"
+
+
+def _draw_number(year: int) -> str:
+    drawn = CertificateNumber()
+    db.session.add(drawn)
+    db.session.flush()
+    return f"OA-{year}-{drawn.id:06d}"
+
+
+def _content(certificate: Certificate, code: str) -> CertificateContent:
+    return CertificateContent(
+        number=certificate.number,
+        holder_name=certificate.holder_name,
+        course_title=certificate.course_title,
+        level=certificate.level,
+        credit_hours=certificate.credit_hours,
+        academy_name=certificate.academy_name,
+        issued_on=certificate.issued_on,
+        expires_on=certificate.expires_on,
+        issuer_name=certificate.issuer_name,
+        verify_url=verify_url(code),
+    )
+
+
+def _store_pdf(certificate: Certificate, code: str) -> None:
+    # One renderer per process: fonts, stylesheet and template are reused by
+    # every certificate it renders (a cohort's batch especially).
+    renderer = renderer_for()
+    pdf = renderer.render(_content(certificate, code))
+    certificates_dir()
+    write_atomically(pdf_path(certificate), pdf)
+    certificate.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+
+
+def _create(
+    member: User,
+    course: Course,
+    academy: Academy,
+    *,
+    actor: User,
+    cohort: Cohort | None,
+    batch: CertificateBatch | None = None,
+    expires_on: date | None = None,
+    keep_expiry: bool = False,
+) -> Certificate:
+    now = utcnow()
+    code = secrets.token_urlsafe(CODE_BYTES)
+    if not keep_expiry:
+        expires_on = (
+            add_months(now.date(), course.validity_months) if course.validity_months else None
+        )
+    certificate = Certificate(
+        number=_draw_number(now.year),
+        code_hash=hash_code(code),
+        user_id=member.id,
+        course_id=course.id,
+        academy_id=academy.id,
+        cohort_id=cohort.id if cohort else None,
+        batch_id=batch.id if batch else None,
+        holder_name=member.display_name.strip()[:120],
+        course_title=course.title,
+        level=course.level,
+        credit_hours=course.credit_hours,
+        academy_name=academy.full_name,
+        issuer_name=actor.display_name.strip()[:120],
+        issued_at=now,
+        issued_by_id=actor.id,
+        expires_on=expires_on,
+        status=CertificateStatus.VALID,
+    )
+    try:
+        # A savepoint: losing the race to the unique index leaves the caller's
+        # transaction usable, to say so.
+        with db.session.begin_nested():
+            db.session.add(certificate)
+    except IntegrityError as error:
+        raise AlreadyCertified(
+            f"{member.display_name} already holds a valid certificate for {course.title}."
+        ) from error
+    certificate.code = code
+    _store_pdf(certificate, code)
+    return certificate
+
+
+def current_certificate(user_id: int, course_id: int) -> Certificate | None:
+    return db.session.scalar(
+        sa.select(Certificate).where(
+            Certificate.user_id == user_id,
+            Certificate.course_id == course_id,
+            Certificate.status == CertificateStatus.VALID,
+        )
+    )
+
+
+def issue(
+    member: User,
+    course: Course,
+    *,
+    actor: User,
+    academy: Academy | None = None,
+    cohort: Cohort | None = None,
+    batch: CertificateBatch | None = None,
+) -> Certificate:
+    """Issue `member`'s certificate for `course`, render and store its PDF.
+
+    `academy` is needed only for a self-study completion; a cohort's
+    certificate is issued by the cohort's academy. The returned certificate
+    carries its plain `code` (only this once).
+    """
+    cohort = check_eligible(member, course, cohort)
+    if cohort is not None:
+        if academy is not None and academy.id != cohort.academy_id:
+            raise ServiceError(f"{cohort.name} runs in another academy.")
+        academy = db.session.get(Academy, cohort.academy_id)
+    if academy is None:
+        raise ServiceError("Choose the academy that issues this certificate.")
+    _require_academy(actor, academy.id)
+    if current_certificate(member.id, course.id) is not None:
+        raise AlreadyCertified(
+            f"{member.display_name} already holds a valid certificate for {course.title}."
+        )
+    certificate = _create(member, course, academy, actor=actor, cohort=cohort, batch=batch)
+    record(
+        "certificate.issue",
+        actor=actor,
+        subject=member,
+        academy_id=academy.id,
+        target=certificate.number,
+        course=course.slug,
+        cohort_id=cohort.id if cohort else None,
+        batch_id=batch.id if batch else None,
+    )
+    _tell_holder_issued(member, certificate)
+    return certificate
+
+
+def reissue(certificate: Certificate, *, actor: User) -> Certificate:
+    """Replace a valid certificate with a new one carrying the holder's current name.
+
+    The old one is superseded (its code then verifies as replaced); the new
+    one keeps the old expiry date, so re-issuing never extends a validity.
+    """
+    _require_academy(actor, certificate.academy_id)
+    if certificate.status != CertificateStatus.VALID:
+        raise ServiceError(
+            f"Certificate {certificate.number} is not valid, so it cannot be re-issued."
+        )
+    member = db.session.get(User, certificate.user_id) if certificate.user_id else None
+    if member is None:
+        raise ServiceError("The holder's account no longer exists.")
+    course = db.session.get(Course, certificate.course_id)
+    academy = db.session.get(Academy, certificate.academy_id)
+    cohort = db.session.get(Cohort, certificate.cohort_id) if certificate.cohort_id else None
+    now = utcnow()
+    certificate.status = CertificateStatus.SUPERSEDED
+    certificate.superseded_at = now
+    db.session.flush()  # frees the member's one "valid" place for the new certificate
+    new = _create(
+        member,
+        course,
+        academy,
+        actor=actor,
+        cohort=cohort,
+        expires_on=certificate.expires_on,
+        keep_expiry=True,
+    )
+    certificate.superseded_by_id = new.id
+    record(
+        "certificate.reissue",
+        actor=actor,
+        subject=member,
+        academy_id=academy.id,
+        target=new.number,
+        replaces=certificate.number,
+        course=course.slug,
+        holder_name=new.holder_name,
+    )
+    _tell_holder_issued(member, new, reissued=True)
+    return new
+
+
+def revoke(certificate: Certificate, *, actor: User, reason: str) -> Certificate:
+    """Revoke a valid certificate; verification says so from the next request."""
+    _require_academy(actor, certificate.academy_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("Give the reason for revoking the certificate.")
+    if len(reason) > REASON_MAX:
+        raise ServiceError(f"Keep the reason to {REASON_MAX} characters.")
+    if certificate.status != CertificateStatus.VALID:
+        raise ServiceError(f"Certificate {certificate.number} is already {certificate.status}.")
+    certificate.status = CertificateStatus.REVOKED
+    certificate.revoked_at = utcnow()
+    certificate.revoked_by_id = actor.id
+    certificate.revoked_reason = reason
+    member = db.session.get(User, certificate.user_id) if certificate.user_id else None
+    record(
+        "certificate.revoke",
+        actor=actor,
+        subject=member,
+        academy_id=certificate.academy_id,
+        target=certificate.number,
+        reason=reason,
+    )
+    if member is not None:
+        _send(
+            member.email,
+            f"Your certificate {certificate.number} has been revoked",
+            f"Hello {member.display_name},\n\n{certificate.academy_name} has revoked your "
+            f"certificate {certificate.number} for {certificate.course_title}.\n\n"
+            f"Reason: {reason}\n\nIf you think this is a mistake, reply to your academy.",
+        )
+    db.session.flush()
+    return certificate
+
+
+# Bulk issue -----------------------------------------------------------------------------
+
+
+def start_batch(cohort: Cohort, *, actor: User) -> CertificateBatch:
+    """Fix the list of a cohort's members waiting for a certificate; the caller
+    commits and then queues `run_batch(batch.id)`."""
+    _require_academy(actor, cohort.academy_id)
+    waiting = eligible_members(actor, cohort_id=cohort.id)
+    if not waiting:
+        raise ServiceError(f"No one in {cohort.name} is waiting for a certificate.")
+    batch = CertificateBatch(
+        cohort_id=cohort.id,
+        course_id=cohort.course_id,
+        academy_id=cohort.academy_id,
+        created_by_id=actor.id,
+        user_ids=[entry.user.id for entry in waiting],
+        status=BatchStatus.QUEUED,
+        outcomes={},
+    )
+    db.session.add(batch)
+    db.session.flush()
+    record(
+        "certificate.batch",
+        actor=actor,
+        academy_id=cohort.academy_id,
+        target=f"batch {batch.id}",
+        cohort_id=cohort.id,
+        members=len(waiting),
+    )
+    return batch
+
+
+def batch_is_stalled(batch: CertificateBatch, now: datetime | None = None) -> bool:
+    """Queued or running, but no sign of life for a while: its worker has gone."""
+    if batch.finished:
+        return False
+    last = batch.heartbeat_at or batch.created_at
+    return (now or utcnow()) - last > STALE_BATCH
+
+
+def can_resume(batch: CertificateBatch) -> bool:
+    return (
+        batch_is_stalled(batch)
+        or (batch.status == BatchStatus.FAILED)
+        or (batch.status == BatchStatus.DONE and batch.failed > 0)
+    )
+
+
+def resume_batch(batch: CertificateBatch, *, actor: User) -> CertificateBatch:
+    _require_academy(actor, batch.academy_id)
+    if not can_resume(batch):
+        raise ServiceError("This batch is still running or has nothing left to do.")
+    batch.status = BatchStatus.QUEUED
+    batch.heartbeat_at = utcnow()
+    batch.finished_at = None
+    record(
+        "certificate.batch.resume",
+        actor=actor,
+        academy_id=batch.academy_id,
+        target=f"batch {batch.id}",
+    )
+    return batch
+
+
+def _recount(batch: CertificateBatch, outcomes: dict[str, dict]) -> None:
+    batch.outcomes = outcomes  # a new dict, so the JSON column sees the change
+    kinds = [entry["outcome"] for entry in outcomes.values()]
+    batch.issued = kinds.count("issued")
+    batch.skipped = kinds.count("skipped")
+    batch.failed = kinds.count("failed")
+    batch.heartbeat_at = utcnow()
+
+
+def run_batch(batch_id: int) -> None:
+    """The background job: issue each member's certificate, one commit per member.
+
+    Safe to run again at any point (after a crash, or twice at once): members
+    already done are skipped, and the unique index makes a second certificate
+    impossible anyway.
+    """
+    batch = db.session.get(CertificateBatch, batch_id)
+    if batch is None or (batch.status == BatchStatus.DONE and not batch.failed):
+        return
+    batch.status = BatchStatus.RUNNING
+    batch.heartbeat_at = utcnow()
+    batch.error = None
+    db.session.commit()
+    try:
+        for user_id in list(batch.user_ids):
+            key = str(user_id)
+            done = (batch.outcomes or {}).get(key)
+            if done and done["outcome"] in ("issued", "skipped"):
+                continue
+            outcome = _issue_one(batch, user_id)
+            db.session.refresh(batch)
+            _recount(batch, {**(batch.outcomes or {}), key: outcome})
+            db.session.commit()
+        batch.status = BatchStatus.DONE
+        batch.finished_at = utcnow()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("certificate batch %s failed", batch_id)
+        batch = db.session.get(CertificateBatch, batch_id)
+        batch.status = BatchStatus.FAILED
+        batch.error = "The batch stopped on an unexpected error; resume it to carry on."
+        batch.finished_at = utcnow()
+        db.session.commit()
+
+
+def _issue_one(batch: CertificateBatch, user_id: int) -> dict:
+    """Issue one member's certificate in the batch; never raises for a member's problem."""
+    actor = db.session.get(User, batch.created_by_id) if batch.created_by_id else None
+    member = db.session.get(User, user_id)
+    course = db.session.get(Course, batch.course_id)
+    cohort = db.session.get(Cohort, batch.cohort_id) if batch.cohort_id else None
+    if actor is None:
+        return {"outcome": "failed", "reason": "The staff member who started it has gone."}
+    if member is None or member.disabled_at is not None:
+        return {"outcome": "skipped", "reason": "The account no longer exists."}
+    existing = current_certificate(user_id, course.id)
+    if existing is not None:
+        return {
+            "outcome": "skipped",
+            "reason": "Already holds a valid certificate.",
+            "number": existing.number,
+        }
+    try:
+        certificate = issue(member, course, actor=actor, cohort=cohort, batch=batch)
+        db.session.commit()
+    except AlreadyCertified:
+        db.session.rollback()
+        return {"outcome": "skipped", "reason": "Already holds a valid certificate."}
+    except ServiceError as error:
+        db.session.rollback()
+        return {"outcome": "skipped", "reason": str(error)}
+    except Exception:
+        db.session.rollback()
+        log.exception("certificate for user %s in batch %s failed", user_id, batch.id)
+        return {"outcome": "failed", "reason": "Could not be issued; try again."}
+    return {"outcome": "issued", "number": certificate.number}
+
+
+# Verification ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the public may know about a certificate: no more than its holder chose."""
+
+    status: str  # valid | expired | revoked | superseded
+    course_title: str
+    level: str
+    credit_hours: float
+    issued_on: date
+    expires_on: date | None
+    revoked_on: date | None
+    superseded_on: date | None
+    holder_name: str | None  # only if the holder opted in
+
+    def as_json(self) -> dict:
+        data = {
+            "status": self.status,
+            "course": {
+                "title": self.course_title,
+                "level": self.level,
+                "credit_hours": self.credit_hours,
+            },
+            "issued_on": self.issued_on.isoformat(),
+            "expires_on": self.expires_on.isoformat() if self.expires_on else None,
+        }
+        if self.revoked_on:
+            data["revoked_on"] = self.revoked_on.isoformat()
+        if self.superseded_on:
+            data["superseded_on"] = self.superseded_on.isoformat()
+        if self.holder_name:
+            data["holder_name"] = self.holder_name
+        return data
+
+
+def verify(code: str) -> Verification | None:
+    """The certificate with this code, as the public may see it; None if there is none.
+
+    Looked up by the code's hash, so the time taken says nothing about how
+    close a guess was, and a malformed code costs the same as a wrong one.
+    """
+    code = (code or "")[: MAX_CODE_LENGTH + 1]
+    digest = hash_code(code)
+    if len(code) > MAX_CODE_LENGTH:
+        digest = "-"  # compared anyway, found never
+    certificate = db.session.scalar(
+        sa.select(Certificate)
+        .options(joinedload(Certificate.user))
+        .where(Certificate.code_hash == digest)
+    )
+    if certificate is None:
+        return None
+    holder = certificate.user
+    show_name = holder is not None and holder.show_name_on_verification
+    return Verification(
+        status=certificate.public_status(),
+        course_title=certificate.course_title,
+        level=certificate.level,
+        credit_hours=certificate.credit_hours,
+        issued_on=certificate.issued_on,
+        expires_on=certificate.expires_on,
+        revoked_on=certificate.revoked_at.date() if certificate.revoked_at else None,
+        superseded_on=certificate.superseded_at.date() if certificate.superseded_at else None,
+        holder_name=certificate.holder_name if show_name else None,
+    )
+
+
+# The holder -----------------------------------------------------------------------------
+
+
+def certificates_of(user: User) -> list[Certificate]:
+    """Every certificate of `user`, newest first (one query)."""
+    return list(
+        db.session.scalars(
+            sa.select(Certificate)
+            .where(Certificate.user_id == user.id)
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        )
+    )
+
+
+def set_show_name(user: User, show: bool) -> None:
+    user.show_name_on_verification = bool(show)
+    record("certificate.privacy", actor=user, subject=user, show_name=bool(show))
+
+
+# Reminders ------------------------------------------------------------------------------
+
+
+def send_expiry_reminders(days: int = 30, today: date | None = None) -> int:
+    """E-mail each holder whose valid certificate expires within `days`, once."""
+    today = today or utcnow().date()
+    due = db.session.scalars(
+        sa.select(Certificate)
+        .options(joinedload(Certificate.user))
+        .where(
+            Certificate.status == CertificateStatus.VALID,
+            Certificate.expires_on.is_not(None),
+            Certificate.expires_on >= today,
+            Certificate.expires_on <= today + timedelta(days=days),
+            Certificate.reminded_at.is_(None),
+            Certificate.user_id.is_not(None),
+        )
+        .order_by(Certificate.expires_on, Certificate.id)
+    ).all()
+    sent = 0
+    for certificate in due:
+        holder = certificate.user
+        if holder is None or holder.disabled_at is not None:
+            continue
+        _send(
+            holder.email,
+            f"Your {certificate.course_title} certificate expires on "
+            f"{long_date(certificate.expires_on)}",
+            f"Hello {holder.display_name},\n\nYour certificate {certificate.number} for "
+            f"{certificate.course_title} is valid until {long_date(certificate.expires_on)}. "
+            "To keep it current, take the course again before then and ask your academy to "
+            "renew your certificate.\n\n"
+            f"Your certificates: {_base()}/certificates/",
+        )
+        certificate.reminded_at = utcnow()
+        sent += 1
+    db.session.flush()
+    return sent
+
+
+# E-mail ---------------------------------------------------------------------------------
+
+
+def _base() -> str:
+    return current_app.config["ACADEMY_BASE_URL"].rstrip("/")
+
+
+def _send(to: str, subject: str, body: str) -> None:
+    jobs.enqueue("academy.mail.send_email", to, subject, body)
+
+
+def _tell_holder_issued(member: User, certificate: Certificate, *, reissued: bool = False) -> None:
+    what = "re-issued" if reissued else "issued"
+    _send(
+        member.email,
+        f"Your certificate for {certificate.course_title}",
+        f"Hello {member.display_name},\n\n{certificate.academy_name} has {what} your "
+        f"certificate {certificate.number} for {certificate.course_title}.\n\n"
+        f"Download it from {_base()}/certificates/\n\n"
+        f"Anyone you give this link to can check it is genuine:\n{verify_url(certificate.code)}\n\n"
+        "The verification page shows the course, the date and whether the certificate is "
+        "valid; it shows your name only if you choose so on your certificates page.",
+    )

@@ -1,0 +1,7 @@
+"""Academy staff: issuing and revoking certificates, promoting trainers, the audit log."""
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+from academy.staff import routes  # noqa: E402, F401

@@ -1,0 +1,42 @@
+"""`flask academy certificates …`: the daily expiry reminder, and resuming batches."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from academy.extensions import db
+from academy.models.certificates import BatchStatus, CertificateBatch
+from academy.services import certificates as service
+
+certificates_cli = AppGroup("certificates", help="Certificates: reminders and batches.")
+
+
+@certificates_cli.command("remind")
+@click.option(
+    "--days",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1, 366),
+    help="Remind holders whose certificate expires within this many days.",
+)
+def remind(days: int) -> None:
+    """E-mail holders whose certificate expires soon (once each). Run it daily."""
+    sent = service.send_expiry_reminders(days)
+    db.session.commit()
+    click.echo(f"Sent {sent} renewal {'reminder' if sent == 1 else 'reminders'}.")
+
+
+@certificates_cli.command("resume-batches")
+def resume_batches() -> None:
+    """Carry on every cohort batch whose worker stopped (after a restart, say)."""
+    batches = db.session.scalars(
+        sa.select(CertificateBatch).where(
+            CertificateBatch.status.in_([BatchStatus.QUEUED, BatchStatus.RUNNING])
+        )
+    ).all()
+    stalled = [batch.id for batch in batches if service.batch_is_stalled(batch)]
+    for batch_id in stalled:
+        service.run_batch(batch_id)
+    click.echo(f"Resumed {len(stalled)} {'batch' if len(stalled) == 1 else 'batches'}.")

@@ -1,0 +1,502 @@
+"""Staff pages: load the object (404), check it is in the staff member's academies
+(404: another academy's certificates are none of their business), then act
+through the services and commit once."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import sqlalchemy as sa
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
+
+from academy.access import roles_required
+from academy.extensions import db
+from academy.models import Academy, AuditEvent, Cohort, Course, User
+from academy.models.certificates import Certificate, CertificateBatch
+from academy.services import ServiceError, promotion
+from academy.services import certificates as service
+from academy.staff import bp
+from academy.staff.forms import (
+    DeclineForm,
+    DemoteForm,
+    FilterForm,
+    IssueCohortForm,
+    IssueForm,
+    PromoteForm,
+    ReissueForm,
+    ResumeForm,
+    RevokeForm,
+)
+
+STAFF = ("staff", "admin")
+PAGE_SIZE = 50
+AUDITED = ("certificate.", "trainer.", "role.")
+
+
+# Helpers ----------------------------------------------------------------------------------
+
+
+def _certificate_or_404(certificate_id: int) -> Certificate:
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or not service.can_act_in(current_user, certificate.academy_id):
+        abort(404)
+    return certificate
+
+
+def _academy_or_404(academy_id: int | None) -> Academy:
+    academy = db.session.get(Academy, academy_id) if academy_id else None
+    if academy is None or not service.can_act_in(current_user, academy.id):
+        abort(404)
+    return academy
+
+
+def _user_or_404(user_id: int | None) -> User:
+    user = db.session.get(User, user_id) if user_id else None
+    if user is None:
+        abort(404)
+    return user
+
+
+def _form_errors(form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "error")
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int), 1)
+
+
+def _back(default: str) -> str:
+    """Return to the page the form was on (only ever one of ours)."""
+    target = request.form.get("next", "")
+    if target.startswith("/staff/") and "//" not in target and "\\" not in target:
+        return target
+    return default
+
+
+# Home -------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@roles_required(*STAFF)
+def index():
+    academies = service.academies_of(current_user)
+    waiting = service.eligible_members(current_user)
+    candidates = promotion.candidates(current_user)
+    ids = service.staff_academy_ids(current_user)
+    batches_query = sa.select(CertificateBatch).order_by(CertificateBatch.id.desc()).limit(5)
+    if ids is not None:
+        batches_query = batches_query.where(CertificateBatch.academy_id.in_(ids or {-1}))
+    batches = db.session.scalars(
+        batches_query.options(
+            selectinload(CertificateBatch.course), selectinload(CertificateBatch.academy)
+        )
+    ).all()
+    return render_template(
+        "staff/index.html",
+        academies=academies,
+        waiting=len(waiting),
+        candidates=len(candidates),
+        batches=batches,
+    )
+
+
+# Eligible members and issuing -----------------------------------------------------------
+
+
+def _filter_form(academies: list[Academy]) -> FilterForm:
+    form = FilterForm(request.args)
+    form.academy.choices = [SelectChoice(0, "All my academies")] + [
+        SelectChoice(a.id, a.name) for a in academies
+    ]
+    courses = db.session.scalars(
+        sa.select(Course)
+        .where(Course.accredited.is_(True), Course.retired_at.is_(None))
+        .order_by(Course.position, Course.title)
+    ).all()
+    form.course.choices = [SelectChoice(0, "All courses")] + [
+        SelectChoice(c.id, c.title) for c in courses
+    ]
+    return form
+
+
+@bp.get("/eligible")
+@roles_required(*STAFF)
+def eligible():
+    academies = service.academies_of(current_user)
+    form = _filter_form(academies)
+    academy_id = request.args.get("academy", 0, type=int) or None
+    course_id = request.args.get("course", 0, type=int) or None
+    cohort_id = request.args.get("cohort", 0, type=int) or None
+    entries = service.eligible_members(
+        current_user, academy_id=academy_id, course_id=course_id, cohort_id=cohort_id
+    )
+    by_cohort: OrderedDict[Cohort, list] = OrderedDict()
+    alone = []
+    for entry in entries:
+        if entry.cohort is None:
+            alone.append(entry)
+        else:
+            by_cohort.setdefault(entry.cohort, []).append(entry)
+    return render_template(
+        "staff/eligible.html",
+        form=form,
+        academies=academies,
+        by_cohort=by_cohort,
+        alone=alone,
+        total=len(entries),
+    )
+
+
+@bp.post("/certificates/issue")
+@roles_required(*STAFF)
+def issue():
+    form = IssueForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return redirect(_back(url_for("staff.eligible")))
+    member = _user_or_404(form.user_id.data)
+    course = db.session.get(Course, form.course_id.data) or abort(404)
+    cohort = None
+    if form.cohort_id.data:
+        cohort = db.session.get(Cohort, form.cohort_id.data) or abort(404)
+        if not service.can_act_in(current_user, cohort.academy_id):
+            abort(404)
+    academy = _academy_or_404(form.academy_id.data) if form.academy_id.data else None
+    try:
+        certificate = service.issue(
+            member, course, actor=current_user, academy=academy, cohort=cohort
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(_back(url_for("staff.eligible")))
+    code = certificate.code
+    db.session.commit()
+    flash(
+        f"Certificate {certificate.number} issued to {certificate.holder_name}. "
+        f"Its verification link: {service.verify_url(code)}",
+        "success",
+    )
+    return redirect(url_for("staff.certificate", certificate_id=certificate.id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/certificates")
+@roles_required(*STAFF)
+def issue_cohort(cohort_id: int):
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not service.can_act_in(current_user, cohort.academy_id):
+        abort(404)
+    form = IssueCohortForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return redirect(url_for("staff.eligible", cohort=cohort.id))
+    try:
+        batch = service.start_batch(cohort, actor=current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("staff.eligible", cohort=cohort.id))
+    db.session.commit()
+    _queue_batch(batch.id)
+    return redirect(url_for("staff.batch", batch_id=batch.id))
+
+
+def _queue_batch(batch_id: int) -> None:
+    from academy import jobs
+
+    # After the commit: the job (in another process or thread) must see the batch.
+    jobs.enqueue("academy.services.certificates.run_batch", batch_id)
+
+
+def _batch_or_404(batch_id: int) -> CertificateBatch:
+    batch = db.session.get(CertificateBatch, batch_id)
+    if batch is None or not service.can_act_in(current_user, batch.academy_id):
+        abort(404)
+    return batch
+
+
+@bp.get("/batches/<int:batch_id>")
+@roles_required(*STAFF)
+def batch(batch_id: int):
+    batch = _batch_or_404(batch_id)
+    course = db.session.get(Course, batch.course_id)
+    cohort = db.session.get(Cohort, batch.cohort_id) if batch.cohort_id else None
+    people = {
+        u.id: u
+        for u in db.session.scalars(sa.select(User).where(User.id.in_(batch.user_ids or [-1])))
+    }
+    return render_template(
+        "staff/batch.html",
+        batch=batch,
+        course=course,
+        cohort=cohort,
+        people=people,
+        can_resume=service.can_resume(batch),
+        resume_form=ResumeForm(),
+    )
+
+
+@bp.get("/batches/<int:batch_id>.json")
+@roles_required(*STAFF)
+def batch_json(batch_id: int):
+    batch = _batch_or_404(batch_id)
+    return jsonify(
+        status=batch.status,
+        total=batch.total,
+        issued=batch.issued,
+        skipped=batch.skipped,
+        failed=batch.failed,
+        percent=batch.percent,
+        finished=batch.finished,
+    )
+
+
+@bp.post("/batches/<int:batch_id>/resume")
+@roles_required(*STAFF)
+def resume_batch(batch_id: int):
+    batch = _batch_or_404(batch_id)
+    form = ResumeForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return redirect(url_for("staff.batch", batch_id=batch.id))
+    try:
+        service.resume_batch(batch, actor=current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("staff.batch", batch_id=batch.id))
+    db.session.commit()
+    _queue_batch(batch.id)
+    flash("The batch is carrying on where it stopped.", "success")
+    return redirect(url_for("staff.batch", batch_id=batch.id))
+
+
+# Issued certificates ----------------------------------------------------------------------
+
+
+@bp.get("/certificates")
+@roles_required(*STAFF)
+def certificates():
+    academies = service.academies_of(current_user)
+    form = _filter_form(academies)
+    query = sa.select(Certificate).order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    ids = service.staff_academy_ids(current_user)
+    if ids is not None:
+        query = query.where(Certificate.academy_id.in_(ids or {-1}))
+    if academy_id := request.args.get("academy", 0, type=int):
+        query = query.where(Certificate.academy_id == academy_id)
+    if course_id := request.args.get("course", 0, type=int):
+        query = query.where(Certificate.course_id == course_id)
+    if status := request.args.get("status", ""):
+        query = query.where(Certificate.status == status)
+    if q := (request.args.get("q") or "").strip()[:120]:
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            sa.or_(
+                Certificate.number.ilike(like, escape="\\"),
+                Certificate.holder_name.ilike(like, escape="\\"),
+            )
+        )
+    page = _page()
+    rows = db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template(
+        "staff/certificates.html",
+        form=form,
+        certificates=rows[:PAGE_SIZE],
+        page=page,
+        has_next=len(rows) > PAGE_SIZE,
+        query_args={k: v for k, v in request.args.items() if k != "page"},
+    )
+
+
+@bp.get("/certificates/<int:certificate_id>")
+@roles_required(*STAFF)
+def certificate(certificate_id: int):
+    certificate = _certificate_or_404(certificate_id)
+    holder = db.session.get(User, certificate.user_id) if certificate.user_id else None
+    history = db.session.scalars(
+        sa.select(AuditEvent)
+        .options(selectinload(AuditEvent.actor))
+        .where(AuditEvent.target == certificate.number)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    return render_template(
+        "staff/certificate.html",
+        certificate=certificate,
+        holder=holder,
+        history=history,
+        revoke_form=RevokeForm(),
+        reissue_form=ReissueForm(),
+    )
+
+
+@bp.post("/certificates/<int:certificate_id>/revoke")
+@roles_required(*STAFF)
+def revoke(certificate_id: int):
+    certificate = _certificate_or_404(certificate_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return redirect(url_for("staff.certificate", certificate_id=certificate.id))
+    try:
+        service.revoke(certificate, actor=current_user, reason=form.reason.data)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("staff.certificate", certificate_id=certificate.id))
+    db.session.commit()
+    flash(f"Certificate {certificate.number} is revoked.", "success")
+    return redirect(url_for("staff.certificate", certificate_id=certificate.id))
+
+
+@bp.post("/certificates/<int:certificate_id>/reissue")
+@roles_required(*STAFF)
+def reissue(certificate_id: int):
+    certificate = _certificate_or_404(certificate_id)
+    form = ReissueForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return redirect(url_for("staff.certificate", certificate_id=certificate.id))
+    try:
+        new = service.reissue(certificate, actor=current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("staff.certificate", certificate_id=certificate.id))
+    code = new.code
+    db.session.commit()
+    flash(
+        f"Certificate {new.number} replaces {certificate.number}. "
+        f"Its verification link: {service.verify_url(code)}",
+        "success",
+    )
+    return redirect(url_for("staff.certificate", certificate_id=new.id))
+
+
+# Promotions -------------------------------------------------------------------------------
+
+
+@bp.get("/promotions")
+@roles_required(*STAFF)
+def promotions():
+    academies = service.academies_of(current_user)
+    return render_template(
+        "staff/promotions.html",
+        academies=academies,
+        candidates=promotion.candidates(current_user),
+        trainers=promotion.trainers(current_user),
+        course=promotion.trainer_course(),
+    )
+
+
+@bp.post("/promotions/promote")
+@roles_required(*STAFF)
+def promote():
+    form = PromoteForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return redirect(url_for("staff.promotions"))
+    member = _user_or_404(form.user_id.data)
+    academy = _academy_or_404(form.academy_id.data)
+    try:
+        promotion.promote(member, academy, actor=current_user, note=form.note.data)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("staff.promotions"))
+    db.session.commit()
+    flash(f"{member.display_name} is now a trainer in {academy.full_name}.", "success")
+    return redirect(url_for("staff.promotions"))
+
+
+@bp.post("/promotions/decline")
+@roles_required(*STAFF)
+def decline():
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return redirect(url_for("staff.promotions"))
+    member = _user_or_404(form.user_id.data)
+    academy = _academy_or_404(form.academy_id.data)
+    try:
+        promotion.decline(member, academy, actor=current_user, note=form.note.data)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("staff.promotions"))
+    db.session.commit()
+    flash(f"Declined for now: {member.display_name}. They have been told.", "success")
+    return redirect(url_for("staff.promotions"))
+
+
+@bp.post("/trainers/demote")
+@roles_required(*STAFF)
+def demote():
+    form = DemoteForm()
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return redirect(url_for("staff.promotions"))
+    member = _user_or_404(form.user_id.data)
+    academy = _academy_or_404(form.academy_id.data)
+    try:
+        promotion.demote(member, academy, actor=current_user, note=form.note.data)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("staff.promotions"))
+    db.session.commit()
+    flash(f"{member.display_name} is no longer a trainer in {academy.full_name}.", "success")
+    return redirect(url_for("staff.promotions"))
+
+
+@bp.get("/lineage")
+@roles_required(*STAFF)
+def lineage():
+    academies = service.academies_of(current_user)
+    if not academies:
+        abort(404)
+    chosen = request.args.get("academy", academies[0].id, type=int)
+    academy = _academy_or_404(chosen)
+    return render_template(
+        "staff/lineage.html",
+        academies=academies,
+        academy=academy,
+        tree=promotion.lineage(academy),
+    )
+
+
+# Audit log --------------------------------------------------------------------------------
+
+
+@bp.get("/audit")
+@roles_required(*STAFF)
+def audit():
+    academies = service.academies_of(current_user)
+    query = (
+        sa.select(AuditEvent)
+        .options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject))
+        .where(sa.or_(*(AuditEvent.action.startswith(prefix) for prefix in AUDITED)))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    ids = service.staff_academy_ids(current_user)
+    if ids is not None:
+        query = query.where(AuditEvent.academy_id.in_(ids or {-1}))
+    if academy_id := request.args.get("academy", 0, type=int):
+        query = query.where(AuditEvent.academy_id == academy_id)
+    page = _page()
+    rows = db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    names = {a.id: a.name for a in db.session.scalars(sa.select(Academy))}
+    return render_template(
+        "staff/audit.html",
+        events=rows[:PAGE_SIZE],
+        academies=academies,
+        academy_names=names,
+        chosen=academy_id,
+        page=page,
+        has_next=len(rows) > PAGE_SIZE,
+    )

@@ -1,0 +1,70 @@
+"""The public verification page: /verify/<code> and /verify/<code>.json.
+
+Anyone may ask; nobody learns more than the holder chose to show. A code
+that was never issued and a code that could never be one get the very same
+answer (status and body), so guessing teaches nothing. Rate limited, never
+indexed, never cached (a revocation shows on the next request).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, jsonify, redirect, render_template, request, url_for
+
+from academy.access import public
+from academy.extensions import limiter
+from academy.services import certificates as service
+from academy.verify import bp
+
+
+def _limit() -> str:
+    return current_app.config["VERIFY_RATE_LIMIT"]
+
+
+verify_limit = limiter.shared_limit(_limit, scope="verify")
+
+
+@bp.after_request
+def _private(response):
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _code_from(text: str) -> str:
+    """What someone pasted: the code itself, or the whole verification link."""
+    text = (text or "").strip()
+    if "/" in text:
+        text = urlsplit(text).path.rstrip("/").rpartition("/")[2]
+    return text.removesuffix(".json")
+
+
+@bp.get("/")
+@public
+@verify_limit
+def form():
+    code = _code_from(request.args.get("code", ""))
+    if code:
+        return redirect(url_for("verify.certificate", code=code))
+    return render_template("verify/form.html")
+
+
+@bp.get("/<code>")
+@public
+@verify_limit
+def certificate(code: str):
+    result = service.verify(code)
+    if result is None:
+        return render_template("verify/result.html", result=None), 404
+    return render_template("verify/result.html", result=result)
+
+
+@bp.get("/<code>.json")
+@public
+@verify_limit
+def certificate_json(code: str):
+    result = service.verify(code)
+    if result is None:
+        return jsonify(status="not_found"), 404
+    return jsonify(result.as_json())
