@@ -62,3 +62,29 @@ RIGHT = {
     "what-is-the-person-who-can-say-yes-called": "Decision maker",
     "what-usually-comes-first-when-you-escalate": "a",
 }
+
+
+def responses(attempt, answers: dict) -> dict[str, list[str]]:
+    """What a form would send for `answers` (question key -> option key(s) or text)."""
+    sent = {}
+    for question in attempt.questions:
+        answer = answers.get(question["key"])
+        if answer is None:
+            continue
+        if question["kind"] == "short":
+            sent[question["key"]] = [answer]
+        else:
+            keys = [answer] if isinstance(answer, str) else answer
+            sent[question["key"]] = [learning.option_value(question["key"], k) for k in keys]
+    return sent
+
+
+def wrong(attempt) -> dict:
+    answers = dict(RIGHT)
+    for question in attempt.questions:
+        if question["kind"] == "short":
+            answers[question["key"]] = "no idea"
+        else:
+            options = [o["key"] for o in question["options"] if not o["correct"]]
+            answers[question["key"]] = options[0]
+    return answers

@@ -11,33 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from academy.extensions import db
 from academy.models import Question, QuizAttempt
 from academy.services import ServiceError, learning
-from tests.learn.conftest import RIGHT, quiz_of
-
-
-def responses(attempt, answers: dict) -> dict[str, list[str]]:
-    """What a form would send for `answers` (question key -> option key(s) or text)."""
-    sent = {}
-    for question in attempt.questions:
-        answer = answers.get(question["key"])
-        if answer is None:
-            continue
-        if question["kind"] == "short":
-            sent[question["key"]] = [answer]
-        else:
-            keys = [answer] if isinstance(answer, str) else answer
-            sent[question["key"]] = [learning.option_value(question["key"], k) for k in keys]
-    return sent
-
-
-def wrong(attempt) -> dict:
-    answers = dict(RIGHT)
-    for question in attempt.questions:
-        if question["kind"] == "short":
-            answers[question["key"]] = "no idea"
-        else:
-            options = [o["key"] for o in question["options"] if not o["correct"]]
-            answers[question["key"]] = options[0]
-    return answers
+from tests.learn.conftest import RIGHT, quiz_of, responses, wrong
 
 
 def test_right_answers_pass_with_normalised_short_answers(enrolled, basics):

@@ -1,0 +1,539 @@
+"""Catalogue, course pages, lessons, quizzes, images and the member's dashboard.
+
+Each view loads what it names (404 for an unknown or retired slug), checks the
+member may have it (an active enrolment for lessons, quizzes and images; other
+members' attempts are not addressable at all), then acts through
+`academy.services.learning` and commits once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from academy.access import public, signed_in
+from academy.content.media import image_path
+from academy.extensions import db
+from academy.learn import bp
+from academy.learn.forms import ActionForm, AnswersForm
+from academy.models import Course, Enrolment, Lesson, Module, Question, Quiz
+from academy.services import ServiceError, learning
+
+# Loading ------------------------------------------------------------------------------
+
+
+def _course_or_404(slug: str) -> Course:
+    course = db.session.scalar(
+        select(Course).where(Course.slug == slug, Course.retired_at.is_(None))
+    )
+    if course is None:
+        abort(404)
+    return course
+
+
+def _module_or_404(course: Course, slug: str) -> Module:
+    for module in course.modules:
+        if module.slug == slug:
+            return module
+    abort(404)
+
+
+def _quiz_or_404(course: Course, module_slug: str) -> Quiz:
+    quiz = _module_or_404(course, module_slug).quiz
+    if quiz is None:
+        abort(404)
+    return quiz
+
+
+def _not_enrolled(course: Course):
+    """Content of a course the member is not taking: say why and what to do, serve nothing."""
+    missing = learning.missing_prerequisites(current_user, course)
+    enrolment = learning.enrolment_for(current_user.id, course.id)
+    return (
+        render_template(
+            "learn/not_enrolled.html",
+            course=course,
+            missing=missing,
+            left=enrolment is not None,
+            form=ActionForm(),
+        ),
+        403,
+    )
+
+
+def _minutes_text(minutes: int) -> str:
+    hours, rest = divmod(int(minutes or 0), 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour" + ("s" if hours != 1 else ""))
+    if rest or not hours:
+        parts.append(f"{rest} minute" + ("s" if rest != 1 else ""))
+    return " ".join(parts)
+
+
+@bp.app_template_filter("learn_minutes")
+def learn_minutes(minutes: int) -> str:
+    """120 -> "2 hours"; 75 -> "1 hour 15 minutes"."""
+    return _minutes_text(minutes)
+
+
+@bp.app_template_filter("learn_date")
+def learn_date(value) -> str:
+    """A date as people write it here: 21 November 2026."""
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
+@bp.app_template_filter("learn_hours")
+def learn_hours(value: float) -> str:
+    """Credit hours without a needless ".0"."""
+    return f"{value:g}"
+
+
+# The reading order of a course --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    kind: str  # "lesson" | "quiz"
+    title: str
+    url: str
+    item: Lesson | Quiz
+
+
+def _steps(course: Course) -> list[Step]:
+    """Every lesson in order, each module's quiz after its lessons."""
+    steps = []
+    for module in course.modules:
+        for lesson in module.lessons:
+            steps.append(Step("lesson", lesson.title, _lesson_url(course, lesson), lesson))
+        if module.quiz is not None:
+            steps.append(
+                Step("quiz", f"Quiz: {module.quiz.title}", _quiz_url(course, module), module.quiz)
+            )
+    return steps
+
+
+def _lesson_url(course: Course, lesson: Lesson) -> str:
+    return url_for("learn.lesson", course_slug=course.slug, lesson_slug=lesson.slug)
+
+
+def _quiz_url(course: Course, module: Module) -> str:
+    return url_for("learn.quiz", course_slug=course.slug, module_slug=module.slug)
+
+
+def _step_url(course: Course, item: Lesson | Quiz | None) -> str | None:
+    if item is None:
+        return None
+    if isinstance(item, Lesson):
+        return _lesson_url(course, item)
+    module = next(m for m in course.modules if m.quiz is not None and m.quiz.id == item.id)
+    return _quiz_url(course, module)
+
+
+# Catalogue and course pages -------------------------------------------------------------
+
+
+@bp.get("/courses")
+@public
+def catalogue():
+    courses = list(
+        db.session.scalars(
+            select(Course)
+            .where(Course.retired_at.is_(None))
+            .order_by(Course.position, Course.title)
+        )
+    )
+    progress = {}
+    done_slugs: set[str] = set()
+    if current_user.is_authenticated:
+        progress = learning.progress_in_courses(current_user, courses)
+        done_slugs = {p.course.slug for p in progress.values() if p.completed_at is not None}
+    titles = {course.slug: course.title for course in courses}
+    return render_template(
+        "learn/catalogue.html",
+        courses=courses,
+        progress=progress,
+        done_slugs=done_slugs,
+        titles=titles,
+    )
+
+
+@bp.get("/courses/<course_slug>")
+@public
+def course(course_slug: str):
+    course = _course_or_404(course_slug)
+    prerequisites = []
+    if course.prerequisites:
+        prerequisites = list(
+            db.session.scalars(
+                select(Course)
+                .where(Course.slug.in_(course.prerequisites))
+                .order_by(Course.position)
+            )
+        )
+    progress = None
+    done_slugs: set[str] = set()
+    if current_user.is_authenticated:
+        progress = learning.course_progress(current_user, course)
+        if prerequisites:
+            done_slugs = learning.completed_course_slugs(current_user.id)
+    missing = [p for p in prerequisites if p.slug not in done_slugs]
+    next_url = None
+    if progress is not None and progress.enrolled:
+        next_url = _step_url(course, progress.next_step)
+    return render_template(
+        "learn/course.html",
+        course=course,
+        progress=progress,
+        prerequisites=prerequisites,
+        missing=missing,
+        done_slugs=done_slugs,
+        next_url=next_url,
+        form=ActionForm(),
+    )
+
+
+@bp.post("/courses/<course_slug>/enrol")
+@signed_in
+def enrol(course_slug: str):
+    course = _course_or_404(course_slug)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        learning.enrol(current_user, course)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("learn.course", course_slug=course.slug), 303)
+    db.session.commit()
+    flash(f"You are enrolled in {course.title}.", "success")
+    first = course.lessons[0] if course.lessons else None
+    if first is not None:
+        progress = learning.course_progress(current_user, course)
+        return redirect(_step_url(course, progress.next_step) or _lesson_url(course, first), 303)
+    return redirect(url_for("learn.course", course_slug=course.slug), 303)
+
+
+@bp.route("/courses/<course_slug>/leave", methods=["GET", "POST"])
+@signed_in
+def leave(course_slug: str):
+    course = _course_or_404(course_slug)
+    enrolment = learning.active_enrolment(current_user.id, course.id)
+    if enrolment is None:
+        flash("You are not enrolled in this course.", "warning")
+        return redirect(url_for("learn.course", course_slug=course.slug), 303)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            learning.leave(current_user, course)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("learn.course", course_slug=course.slug), 303)
+        db.session.commit()
+        flash(
+            f"You have left {course.title}. Your progress is kept if you enrol again.",
+            "success",
+        )
+        return redirect(url_for("learn.dashboard"), 303)
+    return render_template("learn/leave.html", course=course, form=form)
+
+
+# Lessons --------------------------------------------------------------------------------
+
+
+def _lesson_page(course: Course, lesson: Lesson, progress):
+    steps = _steps(course)
+    here = next(i for i, step in enumerate(steps) if step.item is lesson)
+    module = next(m for m in course.modules if m.id == lesson.module_id)
+    module_progress = next(mp for mp in progress.modules if mp.module.id == module.id)
+    module_number = course.modules.index(module) + 1
+    return render_template(
+        "learn/lesson.html",
+        course=course,
+        lesson=lesson,
+        module=module,
+        module_number=module_number,
+        module_progress=module_progress,
+        position=module.lessons.index(lesson) + 1,
+        previous=steps[here - 1] if here > 0 else None,
+        next=steps[here + 1] if here + 1 < len(steps) else None,
+        progress=progress,
+        done=lesson.id in progress.done_lesson_ids,
+        completion=None,
+        form=ActionForm(),
+    )
+
+
+def _current_lesson(course: Course, lesson_slug: str) -> Lesson:
+    for lesson in course.lessons:
+        if lesson.slug == lesson_slug:
+            return lesson
+    abort(404)
+
+
+@bp.get("/courses/<course_slug>/lessons/<lesson_slug>")
+@signed_in
+def lesson(course_slug: str, lesson_slug: str):
+    course = _course_or_404(course_slug)
+    lesson = _current_lesson(course, lesson_slug)
+    progress = learning.course_progress(current_user, course)
+    if not progress.enrolled:
+        return _not_enrolled(course)
+    # The body is deferred on the outline: the template's one access loads it.
+    return _lesson_page(course, lesson, progress)
+
+
+@bp.post("/courses/<course_slug>/lessons/<lesson_slug>/complete")
+@signed_in
+def complete_lesson(course_slug: str, lesson_slug: str):
+    course = _course_or_404(course_slug)
+    lesson = _current_lesson(course, lesson_slug)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    enrolment = learning.active_enrolment(current_user.id, course.id)
+    if enrolment is None:
+        return _not_enrolled(course)
+    was_complete = enrolment.completed_at is not None
+    try:
+        learning.complete_lesson(current_user, lesson)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(_lesson_url(course, lesson), 303)
+    db.session.commit()
+    if enrolment.completed_at is not None and not was_complete:
+        flash(f"Well done: you have completed {course.title}.", "success")
+        return redirect(url_for("learn.course", course_slug=course.slug), 303)
+    flash(f"“{lesson.title}” is marked as complete.", "success")
+    steps = _steps(course)
+    here = next(i for i, step in enumerate(steps) if step.item is lesson)
+    if here + 1 < len(steps):
+        return redirect(steps[here + 1].url, 303)
+    return redirect(url_for("learn.course", course_slug=course.slug), 303)
+
+
+@bp.get("/courses/<course_slug>/media/<module_slug>/<path:filename>")
+@signed_in
+def media(course_slug: str, module_slug: str, filename: str):
+    course = _course_or_404(course_slug)
+    module = _module_or_404(course, module_slug)
+    if learning.active_enrolment(current_user.id, course.id) is None:
+        abort(403)
+    path = image_path(
+        Path(current_app.config["ACADEMY_CURRICULUM_DIR"]), module.source_path, filename
+    )
+    if path is None:
+        abort(404)
+    response = send_file(path, max_age=3600, conditional=True)
+    response.cache_control.private = True
+    response.cache_control.public = False
+    return response
+
+
+# Quizzes --------------------------------------------------------------------------------
+
+
+def _quiz_context(course_slug: str, module_slug: str):
+    course = _course_or_404(course_slug)
+    quiz = _quiz_or_404(course, module_slug)
+    return course, quiz, quiz.module
+
+
+@bp.get("/courses/<course_slug>/quizzes/<module_slug>")
+@signed_in
+def quiz(course_slug: str, module_slug: str):
+    course, quiz, module = _quiz_context(course_slug, module_slug)
+    if learning.active_enrolment(current_user.id, course.id) is None:
+        return _not_enrolled(course)
+    attempts = learning.attempts_for(current_user.id, quiz.id)
+    status = learning.quiz_status(quiz, attempts)
+    pool = db.session.scalar(
+        select(func.count(Question.id)).where(
+            Question.quiz_id == quiz.id, Question.retired_at.is_(None)
+        )
+    )
+    return render_template(
+        "learn/quiz.html",
+        course=course,
+        quiz=quiz,
+        module=module,
+        attempts=[a for a in attempts if a.submitted_at is not None],
+        status=status,
+        pool=pool,
+        asked=min(quiz.draw or pool, pool),
+        form=ActionForm(),
+    )
+
+
+@bp.post("/courses/<course_slug>/quizzes/<module_slug>/attempts")
+@signed_in
+def start_attempt(course_slug: str, module_slug: str):
+    course, quiz, module = _quiz_context(course_slug, module_slug)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if learning.active_enrolment(current_user.id, course.id) is None:
+        return _not_enrolled(course)
+    try:
+        attempt = learning.start_attempt(current_user, quiz)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(_quiz_url(course, module), 303)
+    db.session.commit()
+    return redirect(_attempt_url(course, module, attempt.number), 303)
+
+
+def _attempt_url(course: Course, module: Module, number: int) -> str:
+    return url_for("learn.attempt", course_slug=course.slug, module_slug=module.slug, number=number)
+
+
+def _attempt_or_404(quiz: Quiz, number: int):
+    # Looked up among the member's own attempts only: another member's is a 404.
+    attempt = learning.attempt_by_number(current_user.id, quiz.id, number)
+    if attempt is None:
+        abort(404)
+    return attempt
+
+
+def _attempt_form(course, quiz, module, attempt, *, problems=None, given=None, status=200):
+    return (
+        render_template(
+            "learn/attempt.html",
+            course=course,
+            quiz=quiz,
+            module=module,
+            attempt=attempt,
+            questions=learning.public_questions(attempt),
+            option_value=learning.option_value,
+            prefix=AnswersForm.FIELD_PREFIX,
+            problems=problems or {},
+            given=given or {},
+            form=AnswersForm(),
+        ),
+        status,
+    )
+
+
+def _review_page(course, quiz, module, attempt):
+    attempts = learning.attempts_for(current_user.id, quiz.id)
+    status = learning.quiz_status(quiz, attempts)
+    return render_template(
+        "learn/review.html",
+        course=course,
+        quiz=quiz,
+        module=module,
+        attempt=attempt,
+        status=status,
+        revealed=learning.answers_revealed(attempt, status),
+        policy=attempt.snapshot["quiz"].get("review", "after-pass"),
+        items=learning.review(attempt, status),
+        enrolled=learning.active_enrolment(current_user.id, course.id) is not None,
+        form=ActionForm(),
+    )
+
+
+@bp.get("/courses/<course_slug>/quizzes/<module_slug>/attempts/<int:number>")
+@signed_in
+def attempt(course_slug: str, module_slug: str, number: int):
+    course, quiz, module = _quiz_context(course_slug, module_slug)
+    attempt = _attempt_or_404(quiz, number)
+    if attempt.submitted_at is not None:
+        return _review_page(course, quiz, module, attempt)
+    if learning.active_enrolment(current_user.id, course.id) is None:
+        return _not_enrolled(course)
+    return _attempt_form(course, quiz, module, attempt)
+
+
+@bp.post("/courses/<course_slug>/quizzes/<module_slug>/attempts/<int:number>")
+@signed_in
+def submit_attempt(course_slug: str, module_slug: str, number: int):
+    course, quiz, module = _quiz_context(course_slug, module_slug)
+    attempt = _attempt_or_404(quiz, number)
+    form = AnswersForm()
+    if not form.validate_on_submit():
+        abort(400)
+    prefix = AnswersForm.FIELD_PREFIX
+    responses = {
+        name.removeprefix(prefix): request.form.getlist(name)
+        for name in request.form
+        if name.startswith(prefix)
+    }
+    try:
+        learning.submit_attempt(current_user, attempt, responses)
+    except learning.AlreadySubmitted as error:
+        db.session.rollback()
+        flash(f"{error} Your answers were recorded the first time; here is the result.", "warning")
+        return redirect(_attempt_url(course, module, attempt.number), 303)
+    except learning.InvalidAnswers as error:
+        db.session.rollback()
+        return _attempt_form(
+            course, quiz, module, attempt, problems=error.problems, given=responses, status=422
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(_quiz_url(course, module), 303)
+    db.session.commit()
+    if attempt.passed:
+        flash(f"You passed with {attempt.score}%.", "success")
+    else:
+        flash(f"You scored {attempt.score}%: not a pass this time.", "warning")
+    return redirect(_attempt_url(course, module, attempt.number), 303)
+
+
+# The member's dashboard ----------------------------------------------------------------------
+
+
+@bp.get("/dashboard")
+@signed_in
+def dashboard():
+    rows = db.session.execute(
+        select(Enrolment, Course)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.user_id == current_user.id)
+        .order_by(Enrolment.last_activity_at.desc(), Enrolment.id.desc())
+    ).all()
+    enrolments = [enrolment for enrolment, _course in rows]
+    courses = [course for _enrolment, course in rows]
+    progress = learning.progress_in_courses(current_user, courses, enrolments)
+    in_progress, completed, left = [], [], []
+    for enrolment, course in rows:
+        item = progress[course.id]
+        if enrolment.completed_at is not None:
+            completed.append(item)
+        elif enrolment.left_at is not None:
+            left.append(item)
+        else:
+            in_progress.append((item, _step_url(course, item.next_step)))
+    completed.sort(key=lambda p: p.completed_at, reverse=True)
+    quiz_results = [
+        (item, status)
+        for item in progress.values()
+        for status in item.quizzes.values()
+        if status.attempts_used
+    ]
+    return render_template(
+        "learn/dashboard.html",
+        in_progress=in_progress,
+        completed=completed,
+        left=left,
+        quiz_results=quiz_results,
+        quiz_url=_step_url,
+    )
