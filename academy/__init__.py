@@ -76,6 +76,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    from academy.cohorts import bp as cohorts_bp
+
+    app.register_blueprint(cohorts_bp)
     from academy.learn import bp as learn_bp
 
     app.register_blueprint(learn_bp)
@@ -89,6 +92,9 @@ def _register_blueprints(app: Flask) -> None:
     from academy.account import bp as account_bp
 
     app.register_blueprint(account_bp)
+    from academy.reports import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
     from academy import ops  # proxies, and the benchmark's bare page when ACADEMY_BENCH=1
 
     ops.init_app(app)

@@ -1,0 +1,571 @@
+"""Cohort pages. Every view loads its cohort (404), checks access, then acts.
+
+A cohort someone may not see answers 404, whatever they guess in the URL, so its
+existence is not revealed; a member of a cohort asking for a trainer's page of it
+gets 403.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from academy.access import roles_required, signed_in
+from academy.auth.routes import is_safe_next
+from academy.cohorts import bp
+from academy.cohorts.forms import (
+    ActionForm,
+    AnnouncementForm,
+    CohortEditForm,
+    CohortForm,
+    ImportForm,
+    InviteForm,
+    JoinCodeForm,
+    SessionForm,
+)
+from academy.extensions import db, limiter
+from academy.models import Academy, Cohort, CohortInvite, CohortSession, Course, User
+from academy.models.cohorts import AttendanceStatus
+from academy.services import ServiceError, cohorts_ics, cohorts_import, cohorts_table
+from academy.services import cohorts as service
+
+MANAGERS = ("trainer", "staff", "admin")
+UK = ZoneInfo("Europe/London")
+
+
+# Loading and checking ------------------------------------------------------------------
+
+
+def _cohort(cohort_id: int, *, manage: bool = True) -> Cohort:
+    """The cohort if the current user may manage it (or, with manage=False, view it)."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        abort(404)
+    if cohort.can_manage(current_user):
+        return cohort
+    if cohort.is_member(current_user):
+        if manage:
+            abort(403)
+        return cohort
+    abort(404)
+
+
+def _session(cohort: Cohort, session_id: int) -> CohortSession:
+    session = db.session.get(CohortSession, session_id)
+    if session is None or session.cohort_id != cohort.id:
+        abort(404)
+    return session
+
+
+def _course_url(cohort: Cohort) -> str | None:
+    # The learning pages are another blueprint; link to them when they are there.
+    if "learn.course" not in current_app.view_functions:
+        return None
+    return url_for("learn.course", course_slug=cohort.course.slug)
+
+
+def _cohort_url(cohort: Cohort) -> str:
+    return url_for("cohorts.detail", cohort_id=cohort.id, _external=True)
+
+
+# Template helpers ----------------------------------------------------------------------
+
+
+@bp.app_template_filter("uk_datetime")
+def uk_datetime(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(UK)
+    return f"{local:%A} {local.day} {local:%B %Y}, {_clock(local)}"
+
+
+@bp.app_template_filter("uk_time")
+def uk_time(moment: datetime) -> str:
+    return _clock(moment.astimezone(UK))
+
+
+@bp.app_template_filter("uk_date")
+def uk_date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(UK).date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def _clock(local: datetime) -> str:
+    hour = local.hour % 12 or 12
+    suffix = "am" if local.hour < 12 else "pm"
+    return f"{hour}{'' if local.minute == 0 else f'.{local.minute:02d}'}{suffix}"
+
+
+@bp.app_template_global("upcoming_cohort_sessions")
+def upcoming_cohort_sessions(limit: int = 5) -> list[CohortSession]:
+    """For the member's dashboard (cohorts/_dashboard_sessions.html)."""
+    if not current_user.is_authenticated:
+        return []
+    return service.upcoming_sessions_for(current_user, limit)
+
+
+# Lists and creating --------------------------------------------------------------------
+
+
+@bp.get("/cohorts/")
+@signed_in
+def index():
+    managed = service.cohorts_managed_by(current_user) if current_user.has_role(*MANAGERS) else []
+    mine = service.cohorts_of_member(current_user)
+    counts = service.member_counts([c.id for c in managed])
+    can_create = bool(service.academies_for_new_cohort(current_user)) and current_user.has_role(
+        *MANAGERS
+    )
+    return render_template(
+        "cohorts/index.html", managed=managed, mine=mine, counts=counts, can_create=can_create
+    )
+
+
+def _co_trainer_choices(form: CohortEditForm, academy_ids: set[int]) -> None:
+    form.co_trainers.choices = [
+        (u.id, u.display_name) for u in service.trainers_in(academy_ids) if u.id != current_user.id
+    ]
+
+
+def _details(form: CohortEditForm) -> service.CohortDetails:
+    return service.CohortDetails(
+        name=form.name.data or "",
+        mode=form.mode.data,
+        venue=form.venue.data or "",
+        meeting_url=form.meeting_url.data or "",
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
+        capacity=form.capacity.data,
+        min_attendance_percent=form.min_attendance_percent.data,
+        inactive_after_days=form.inactive_after_days.data,
+    )
+
+
+def _chosen_trainers(form: CohortEditForm) -> list[User]:
+    ids = [i for i in (form.co_trainers.data or []) if i != current_user.id]
+    if not ids:
+        return []
+    return list(db.session.scalars(db.select(User).where(User.id.in_(ids))))
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def new():
+    academies = service.academies_for_new_cohort(current_user)
+    if not academies:
+        abort(403)
+    form = CohortForm()
+    form.academy.choices = [SelectChoice(a.id, a.full_name) for a in academies]
+    form.course.choices = [SelectChoice(c.id, c.title) for c in service.offered_courses()]
+    _co_trainer_choices(form, {a.id for a in academies})
+    if form.validate_on_submit():
+        academy = db.session.get(Academy, form.academy.data)
+        course = db.session.get(Course, form.course.data)
+        try:
+            if academy is None or course is None:
+                raise ServiceError("Choose an academy and a course from the lists.")
+            cohort = service.create_cohort(
+                current_user,
+                academy=academy,
+                course=course,
+                details=_details(form),
+                co_trainers=_chosen_trainers(form),
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Cohort “{cohort.name}” created. Now invite its members.", "success")
+            return redirect(url_for("cohorts.invitations", cohort_id=cohort.id))
+    return render_template("cohorts/form.html", form=form, cohort=None)
+
+
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    form = CohortEditForm(obj=cohort)
+    _co_trainer_choices(form, {cohort.academy_id})
+    if request.method == "GET":
+        form.co_trainers.data = sorted(cohort.trainer_ids - {current_user.id})
+    if form.validate_on_submit():
+        try:
+            service.update_cohort(current_user, cohort, _details(form), _chosen_trainers(form))
+        except ServiceError as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Cohort details saved.", "success")
+            return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+    return render_template("cohorts/form.html", form=form, cohort=cohort)
+
+
+# The cohort page -----------------------------------------------------------------------
+
+
+@bp.get("/cohorts/<int:cohort_id>/")
+@signed_in
+def detail(cohort_id: int):
+    cohort = _cohort(cohort_id, manage=False)
+    announcements = service.announcements_of(cohort)
+    if not cohort.can_manage(current_user):
+        return render_template(
+            "cohorts/member.html",
+            cohort=cohort,
+            sessions=service.sessions_of(cohort),
+            announcements=announcements,
+            membership=service.membership_of(cohort, current_user.id),
+            attendance=service.attendance_summaries(cohort)[current_user.id],
+            course_url=_course_url(cohort),
+        )
+    sort = request.args.get("sort", "name")
+    if sort not in cohorts_table.SORT_KEYS:
+        sort = "name"
+    descending = request.args.get("dir") == "desc"
+    table = cohorts_table.build_table(cohort, sort=sort, descending=descending)
+    return render_template(
+        "cohorts/detail.html",
+        cohort=cohort,
+        table=table,
+        sort=sort,
+        descending=descending,
+        announcements=announcements,
+        action_form=ActionForm(),
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/export.csv")
+@roles_required(*MANAGERS)
+def export(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    table = cohorts_table.build_table(cohort)
+    filename = f"cohort-{cohort.id}-progress.csv"
+    return Response(
+        cohorts_table.export_csv(table),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# Invitations, joining and importing ---------------------------------------------------
+
+
+@bp.route("/cohorts/<int:cohort_id>/invitations", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def invitations(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            invite = service.create_invite(cohort, current_user, days=form.days.data)
+        except ServiceError as error:
+            db.session.rollback()
+            form.days.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"New join code {service.format_code(invite.code)} and link created.", "success")
+            return redirect(url_for("cohorts.invitations", cohort_id=cohort.id))
+    return render_template(
+        "cohorts/invitations.html",
+        cohort=cohort,
+        form=form,
+        invites=service.invites_of(cohort),
+        personal=service.pending_personal_invites(cohort),
+        member_count=service.member_count(cohort),
+        action_form=ActionForm(),
+        format_code=service.format_code,
+        now=datetime.now(UK),
+    )
+
+
+@bp.post("/cohorts/<int:cohort_id>/invitations/<int:invite_id>/revoke")
+@roles_required(*MANAGERS)
+def revoke_invitation(cohort_id: int, invite_id: int):
+    cohort = _cohort(cohort_id)
+    invite = db.session.get(CohortInvite, invite_id)
+    if invite is None or invite.cohort_id != cohort.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        service.revoke_invite(invite, current_user)
+        db.session.commit()
+        flash("Invitation withdrawn: its code and link no longer work.", "success")
+    return redirect(url_for("cohorts.invitations", cohort_id=cohort.id))
+
+
+def _join_key() -> str:
+    # Per person, not per address: a whole class may join from one hall's Wi-Fi.
+    who = current_user.id if current_user.is_authenticated else request.remote_addr
+    return f"join:{who}"
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@signed_in
+@limiter.limit("20 per hour", methods=["POST"], key_func=_join_key)
+def join_code():
+    form = JoinCodeForm()
+    if form.validate_on_submit():
+        invite = service.find_invite(form.code.data)
+        if invite is None or invite.personal:
+            form.code.errors.append("That join code is not right. Check it with your trainer.")
+        else:
+            return redirect(url_for("cohorts.join", key=invite.code))
+    return render_template("cohorts/join_code.html", form=form)
+
+
+@bp.route("/join/<key>", methods=["GET", "POST"])
+@signed_in
+@limiter.limit("40 per hour", key_func=_join_key)
+def join(key: str):
+    invite = service.find_invite(key)
+    if invite is None:
+        return render_template(
+            "cohorts/join_problem.html",
+            message="This invitation is not valid. Check you copied all of the link or code.",
+        ), 404
+    cohort = invite.cohort
+    if service.membership_of(cohort, current_user.id) is not None:
+        return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+    form = ActionForm()
+    problem = invite.problem()
+    if problem is None and form.validate_on_submit():
+        try:
+            service.join(current_user, invite)
+        except ServiceError as error:
+            db.session.rollback()
+            problem = str(error)
+        else:
+            db.session.commit()
+            flash(
+                f"Welcome to {cohort.name}. You are enrolled in {cohort.course.title}.", "success"
+            )
+            return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+    if problem is None and service.member_count(cohort) >= cohort.capacity:
+        problem = "Sorry, this cohort is full. Ask your trainer about another one."
+    return render_template("cohorts/join.html", cohort=cohort, form=form, problem=problem), (
+        409 if problem else 200
+    )
+
+
+@bp.route("/cohorts/<int:cohort_id>/import", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def import_members(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    form = ImportForm()
+    results = problems = None
+    if form.validate_on_submit():
+        try:
+            rows = cohorts_import.parse(form.file.data.read(cohorts_import.MAX_BYTES + 1))
+            results, messages = cohorts_import.import_members(cohort, current_user, rows)
+        except cohorts_import.ImportRejected as error:
+            db.session.rollback()
+            problems = error.problems
+        else:
+            db.session.commit()
+            service.send_later(messages)
+    status = 400 if problems else 200
+    return render_template(
+        "cohorts/import.html", cohort=cohort, form=form, results=results, problems=problems
+    ), status
+
+
+def _member_action(cohort_id: int, user_id: int, act) -> Response:
+    cohort = _cohort(cohort_id)
+    if service.membership_of(cohort, user_id) is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            message = act(cohort, user_id, current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(message, "success")
+    back = request.form.get("back")
+    return redirect(back if is_safe_next(back) else url_for("cohorts.detail", cohort_id=cohort_id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/sign-off")
+@roles_required(*MANAGERS)
+def sign_off(cohort_id: int, user_id: int):
+    def act(cohort, user_id, actor):
+        service.sign_off(cohort, user_id, actor)
+        return f"{db.session.get(User, user_id).display_name} signed off."
+
+    return _member_action(cohort_id, user_id, act)
+
+
+@bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/withdraw-sign-off")
+@roles_required(*MANAGERS)
+def withdraw_sign_off(cohort_id: int, user_id: int):
+    def act(cohort, user_id, actor):
+        service.withdraw_sign_off(cohort, user_id, actor)
+        return "Sign-off withdrawn."
+
+    return _member_action(cohort_id, user_id, act)
+
+
+@bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
+@roles_required(*MANAGERS)
+def remove_member(cohort_id: int, user_id: int):
+    def act(cohort, user_id, actor):
+        service.remove_member(cohort, user_id, actor)
+        return "Removed from the cohort. Their own progress in the course is kept."
+
+    return _member_action(cohort_id, user_id, act)
+
+
+# Sessions and attendance ---------------------------------------------------------------
+
+
+@bp.get("/cohorts/<int:cohort_id>/sessions")
+@roles_required(*MANAGERS)
+def sessions(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    return render_template(
+        "cohorts/sessions.html", cohort=cohort, sessions=service.sessions_of(cohort)
+    )
+
+
+def _session_details(form: SessionForm) -> service.SessionDetails:
+    starts = datetime.combine(form.day.data, form.starts.data, UK)
+    ends = datetime.combine(form.day.data, form.ends.data, UK)
+    return service.SessionDetails(
+        title=form.title.data or "",
+        starts_at=starts,
+        ends_at=ends,
+        venue=form.venue.data or "",
+        meeting_url=form.meeting_url.data or "",
+        agenda=form.agenda.data or "",
+    )
+
+
+@bp.route("/cohorts/<int:cohort_id>/sessions/new", methods=["GET", "POST"])
+@bp.route("/cohorts/<int:cohort_id>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def session_form(cohort_id: int, session_id: int | None = None):
+    cohort = _cohort(cohort_id)
+    session = _session(cohort, session_id) if session_id is not None else None
+    form = SessionForm()
+    if request.method == "GET":
+        if session is not None:
+            starts, ends = session.starts_at.astimezone(UK), session.ends_at.astimezone(UK)
+            form.title.data, form.agenda.data = session.title, session.agenda
+            form.day.data, form.starts.data, form.ends.data = (
+                starts.date(),
+                starts.time(),
+                ends.time(),
+            )
+            form.venue.data, form.meeting_url.data = session.venue, session.meeting_url
+        else:
+            form.venue.data, form.meeting_url.data = cohort.venue, cohort.meeting_url
+    if form.validate_on_submit():
+        try:
+            if session is None:
+                service.schedule_session(cohort, current_user, _session_details(form))
+            else:
+                service.update_session(session, current_user, _session_details(form))
+        except ServiceError as error:
+            db.session.rollback()
+            form.title.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Session saved. Members see it on their dashboard.", "success")
+            return redirect(url_for("cohorts.sessions", cohort_id=cohort.id))
+    return render_template("cohorts/session_form.html", cohort=cohort, session=session, form=form)
+
+
+@bp.route("/cohorts/<int:cohort_id>/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def attendance(cohort_id: int, session_id: int):
+    cohort = _cohort(cohort_id)
+    session = _session(cohort, session_id)
+    form = ActionForm()
+    members = service.members_of(cohort)
+    current = service.attendance_for_session(session)
+    problem = None
+    if form.validate_on_submit():
+        statuses = {}
+        for membership in members:
+            value = request.form.get(f"status-{membership.user_id}")
+            if value:
+                statuses[membership.user_id] = value
+        try:
+            saved = service.record_attendance(session, current_user, statuses)
+        except ServiceError as error:
+            db.session.rollback()
+            problem = str(error)
+        else:
+            db.session.commit()
+            flash(f"Attendance saved for {saved} members.", "success")
+            return redirect(url_for("cohorts.sessions", cohort_id=cohort.id))
+        current = {**current, **statuses}
+    return render_template(
+        "cohorts/attendance.html",
+        cohort=cohort,
+        session=session,
+        members=members,
+        current=current,
+        statuses=list(AttendanceStatus),
+        form=form,
+        problem=problem,
+    ), (400 if problem else 200)
+
+
+@bp.get("/cohorts/<int:cohort_id>/calendar.ics")
+@signed_in
+def calendar(cohort_id: int):
+    cohort = _cohort(cohort_id, manage=False)
+    return _ics(cohort, service.sessions_of(cohort), f"cohort-{cohort.id}.ics")
+
+
+@bp.get("/cohorts/<int:cohort_id>/sessions/<int:session_id>/session.ics")
+@signed_in
+def session_ics(cohort_id: int, session_id: int):
+    cohort = _cohort(cohort_id, manage=False)
+    session = _session(cohort, session_id)
+    return _ics(cohort, [session], f"cohort-{cohort.id}-session-{session.id}.ics")
+
+
+def _ics(cohort: Cohort, sessions: list[CohortSession], filename: str) -> Response:
+    body = cohorts_ics.calendar(cohort, sessions, cohort_url=_cohort_url(cohort))
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# Announcements -------------------------------------------------------------------------
+
+
+@bp.route("/cohorts/<int:cohort_id>/announcements/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def announce(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    form = AnnouncementForm()
+    if form.validate_on_submit():
+        try:
+            announcement = service.announce(cohort, current_user, form.subject.data, form.body.data)
+        except ServiceError as error:
+            db.session.rollback()
+            form.subject.errors.append(str(error))
+        else:
+            db.session.commit()
+            # Only once committed: a background worker must not send a message rolled back.
+            service.send_later(service.announcement_messages(cohort, announcement))
+            flash(
+                f"Announcement posted and being e-mailed to {announcement.recipients} members.",
+                "success",
+            )
+            return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+    return render_template("cohorts/announce.html", cohort=cohort, form=form)
