@@ -14,6 +14,7 @@ NAV = (
     ("My learning", "learn.dashboard", "signed-in"),
     ("Cohorts", "cohorts.index", {"trainer", "staff"}),
     ("Staff", "staff.index", {"staff", "admin"}),
+    ("Reports", "reports.index", {"staff", "admin"}),
     ("Admin", "admin.index", {"admin"}),
     ("Account", "account.index", "signed-in"),
 )

@@ -1,0 +1,158 @@
+from flask import abort, redirect, render_template, url_for
+from flask_login import current_user
+
+from academy.access import roles_required
+from academy.reports import bp
+from academy.reports.csvutil import csv_response
+from academy.services import reports, reports_charts
+from academy.services.reports_equality import COLUMNS as EQUALITY_COLUMNS
+from academy.services.reports_equality import equality_report
+from academy.timeutil import utcnow
+
+STAFF = ("staff", "admin")
+TABLES = ("summary", "monthly", "courses", "cohorts", "trainers", "cascade", "equality")
+
+
+def _scope_or_404(slug: str) -> reports.Scope:
+    scope = reports.scope_by_slug(slug)
+    if scope is None:
+        abort(404)
+    if not reports.can_report_on(current_user, scope):
+        abort(403)
+    return scope
+
+
+@bp.get("/")
+@roles_required(*STAFF)
+def index():
+    scopes = reports.scopes_for(current_user)
+    if len(scopes) == 1:
+        return redirect(url_for("reports.dashboard", slug=scopes[0].slug))
+    return render_template("reports/index.html", scopes=scopes)
+
+
+@bp.get("/<slug>/")
+@roles_required(*STAFF)
+def dashboard(slug: str):
+    scope = _scope_or_404(slug)
+    now = utcnow()
+    summary = reports.summary(scope, now)
+    monthly = reports.monthly(scope, now.date())
+    courses = reports.by_course(scope, now)
+    cohorts = reports.by_cohort(scope, now)
+    trainers = reports.by_trainer(scope)
+    labels = [row.label for row in monthly.rows]
+    charts = {
+        "enrolments": reports_charts.column_chart(
+            "Enrolments each month", labels, [row.values[0] for row in monthly.rows]
+        ),
+        "completions": reports_charts.column_chart(
+            "Course completions each month", labels, [row.values[1] for row in monthly.rows]
+        ),
+        "certificates": reports_charts.column_chart(
+            "Certificates issued each month", labels, [row.values[2] for row in monthly.rows]
+        ),
+        "courses": reports_charts.bar_chart(
+            "Members enrolled in each course", [(row.label, row.values[0]) for row in courses.rows]
+        ),
+        "trainers": reports_charts.bar_chart(
+            "Members trained by each trainer (the 15 who trained most)",
+            [(row.label, row.values[1]) for row in trainers.rows[:15]],
+        ),
+    }
+    return render_template(
+        "reports/dashboard.html",
+        scope=scope,
+        scopes=reports.scopes_for(current_user),
+        summary=summary,
+        monthly=monthly,
+        courses=courses,
+        cohorts=cohorts,
+        trainers=trainers,
+        charts=charts,
+    )
+
+
+@bp.get("/<slug>/cascade")
+@roles_required(*STAFF)
+def cascade(slug: str):
+    scope = _scope_or_404(slug)
+    trees = reports.cascade(scope)
+    return render_template(
+        "reports/cascade.html",
+        scope=scope,
+        table=reports.cascade_table(trees),
+        chart=reports_charts.cascade_chart("The training cascade", trees),
+    )
+
+
+@bp.get("/<slug>/equality")
+@roles_required(*STAFF)
+def equality(slug: str):
+    scope = _scope_or_404(slug)
+    report = equality_report(scope)
+    charts = {
+        question.slug: reports_charts.bar_chart(
+            f"Share of enrolled members who completed a course: {question.label}",
+            [(row.label, row.completed_rate) for row in question.rows],
+            unit="%",
+            maximum=100,
+            hidden_text="hidden: fewer than 10 members",
+        )
+        for question in report.questions
+    }
+    return render_template(
+        "reports/equality.html",
+        scope=scope,
+        report=report,
+        charts=charts,
+        columns=EQUALITY_COLUMNS,
+    )
+
+
+@bp.get("/<slug>/<table>.csv")
+@roles_required(*STAFF)
+def csv_export(slug: str, table: str):
+    scope = _scope_or_404(slug)
+    if table not in TABLES:
+        abort(404)
+    filename = f"academy-{scope.slug}-{table}-{utcnow():%Y-%m-%d}.csv"
+    if table == "summary":
+        s = reports.summary(scope)
+        return csv_response(
+            filename,
+            ["Measure", "Count"],
+            [
+                ["Members enrolled", s.members_enrolled],
+                [f"Active in the last {reports.ACTIVE_DAYS} days", s.active_recently],
+                ["Course completions", s.courses_completed],
+                ["Members who completed a course", s.members_completed],
+                ["Certificates issued", s.certificates_issued],
+                ["Trainers", s.trainers],
+                ["Members trained in cohorts", s.members_trained],
+            ],
+        )
+    if table == "equality":
+        report = equality_report(scope)
+        return csv_response(filename, ["Question", *EQUALITY_COLUMNS], report.csv_rows())
+    if table == "cascade":
+        result = reports.cascade_table(reports.cascade(scope))
+        return csv_response(
+            filename,
+            [result.columns[0], "Trained by", *result.columns[1:]],
+            [[row.label, row.note.removeprefix("trained by "), *row.values] for row in result.rows],
+        )
+    builder = {
+        "monthly": reports.monthly,
+        "courses": reports.by_course,
+        "cohorts": reports.by_cohort,
+        "trainers": reports.by_trainer,
+    }[table]
+    result = builder(scope)
+    if table == "cohorts":
+        return csv_response(
+            filename,
+            [result.columns[0], "Course", *result.columns[1:]],
+            [[row.label, row.note, *row.values] for row in result.rows],
+        )
+    return csv_response(filename, result.columns, result.csv_rows())
