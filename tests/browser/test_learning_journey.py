@@ -1,0 +1,148 @@
+"""A member's whole journey in a real Chromium at phone width: register, enrol, read,
+complete, fail a quiz, pass it, and see the course complete on the dashboard, with an
+accessibility check on every kind of page."""
+
+import re
+
+import pytest
+
+from tests.conftest import axe_violations
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "a perfectly long passphrase"
+
+
+def _fits_a_phone(page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, (page.url, width)
+
+
+def _check(page) -> None:
+    """Every page type: no axe-core violations and nothing wider than the phone."""
+    assert axe_violations(page) == [], page.url
+    _fits_a_phone(page)
+
+
+def _register(live_server, page, name: str, email: str) -> None:
+    outbox = live_server.app.extensions["mailman"].outbox
+    outbox.clear()
+    page.goto(live_server.url + "/register")
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("I have read the privacy notice").check()
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_role("heading", name="Check your e-mail").wait_for()
+    (message,) = outbox
+    link = re.search(r"(http://127\.0\.0\.1:\d+/confirm/\S+)", message.body).group(1)
+    page.goto(link)
+    assert page.get_by_role("button", name="Sign out").is_visible()
+
+
+def _answer_listening_quiz(page, *, right: bool) -> None:
+    if right:
+        page.get_by_label("Asking residents what matters most to them").check()
+        page.get_by_label("Open questions").check()
+        page.get_by_label("Listening more than talking").check()
+        page.get_by_label(re.compile("What do we call going back")).fill("  Report BACK ")
+    else:
+        page.get_by_label("Choosing a slogan").check()
+        page.get_by_label("Reading out our manifesto").check()
+        page.get_by_label(re.compile("What do we call going back")).fill("a leaflet")
+    page.get_by_role("button", name="Submit answers").click()
+
+
+def test_the_whole_learning_journey(live_server, page):
+    _register(live_server, page, "Jo Journey", "jo.journey@example.org")
+
+    # The catalogue and a course page.
+    page.get_by_role("link", name="Courses").first.click()
+    page.get_by_role("heading", name="Courses", level=1).wait_for()
+    _check(page)
+    page.get_by_role("link", name="Leading campaigns").click()
+    assert page.get_by_text("Complete this one first").is_visible()
+    _check(page)
+    page.get_by_role("link", name="Organising basics").first.click()
+    assert page.get_by_text("Credit hours", exact=True).is_visible()
+    _check(page)
+
+    # Enrol: straight to the first lesson.
+    page.get_by_role("button", name="Enrol in this course").click()
+    page.get_by_role("heading", name="Why we listen first", level=1).wait_for()
+    assert page.get_by_text("Lesson 1 of 2 in module 1").is_visible()
+    _check(page)
+    # The lesson's image is served to an enrolled member.
+    image = page.locator(".prose img").first
+    if image.count():
+        assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+
+    # Mark it complete with the keyboard, then the rest of the module with the mouse.
+    button = page.get_by_role("button", name=re.compile("Mark as complete"))
+    button.focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Running a listening campaign", level=1).wait_for()
+    assert page.get_by_text("marked as complete").is_visible()
+    page.get_by_role("button", name=re.compile("Mark as complete")).click()
+
+    # The quiz page, then a failed attempt.
+    page.get_by_role("heading", name="Quiz: Listening campaigns", level=1).wait_for()
+    _check(page)
+    page.get_by_role("button", name="Start the quiz").click()
+    page.get_by_role("button", name="Submit answers").wait_for()
+    _check(page)
+    # A mistake first: the short answer left empty is explained, nothing is lost.
+    page.get_by_label("Asking residents what matters most to them").check()
+    page.get_by_role("button", name="Submit answers").click()
+    assert page.get_by_role("alert").filter(has_text="There is a problem").is_visible()
+    assert page.get_by_label("Asking residents what matters most to them").is_checked()
+    _check(page)
+    _answer_listening_quiz(page, right=False)
+    assert page.get_by_text("not passed").first.is_visible()
+    assert page.get_by_text("A slogan comes much later.").is_visible()
+    assert page.get_by_text("Correct answer", exact=True).count() == 0
+    _check(page)
+
+    # Try again and pass: now the answers are shown.
+    page.get_by_role("button", name="Try again").click()
+    _answer_listening_quiz(page, right=True)
+    assert page.get_by_text("You passed with 100%").is_visible()
+    assert page.get_by_text("Correct answer", exact=True).count() >= 1
+
+    # The second module: two lessons and its quiz.
+    page.goto(live_server.url + "/courses/organising-basics")
+    page.get_by_role("link", name="Continue where you left off").click()
+    page.get_by_role("heading", name=re.compile("one-to-ones", re.I), level=1).wait_for()
+    page.get_by_role("button", name=re.compile("Mark as complete")).click()
+    page.get_by_role("button", name=re.compile("Mark as complete")).click()
+    page.get_by_role("button", name="Start the quiz").click()
+    page.get_by_label("Thirty to forty-five minutes").check()
+    page.get_by_label("Step-free access").check()
+    page.get_by_label("A hearing loop").check()
+    page.get_by_role("button", name="Submit answers").click()
+    assert page.get_by_text("You passed with 100%").is_visible()
+
+    # The dashboard shows the course complete, with the quiz results.
+    page.get_by_role("link", name="My learning").click()
+    page.get_by_role("heading", name="My learning", level=1).wait_for()
+    completed = page.locator("section", has=page.get_by_role("heading", name="Completed courses"))
+    assert completed.get_by_role("link", name="Organising basics").is_visible()
+    assert completed.get_by_text("Completed").first.is_visible()
+    results = page.get_by_role("table")
+    assert results.get_by_text("Listening campaigns").is_visible()
+    assert results.get_by_text("100%").first.is_visible()
+    _check(page)
+
+    # The course that needed it can now be taken.
+    page.goto(live_server.url + "/courses/leading-campaigns")
+    assert page.get_by_role("button", name="Enrol in this course").is_visible()
+
+
+def test_content_is_not_served_before_enrolling(live_server, page):
+    _register(live_server, page, "Sam Stranger", "sam.stranger@example.org")
+    page.goto(live_server.url + "/courses/organising-basics/lessons/why-listen-first")
+    page.get_by_role("heading", name=re.compile("Enrol in Organising basics")).wait_for()
+    _check(page)
+    page.goto(live_server.url + "/dashboard")
+    assert page.get_by_text("You are not taking a course").is_visible()
+    _check(page)
