@@ -95,6 +95,9 @@ def _register_blueprints(app: Flask) -> None:
     from academy.reports import bp as reports_bp
 
     app.register_blueprint(reports_bp)
+    from academy.admin import bp as admin_bp
+
+    app.register_blueprint(admin_bp)
     from academy import ops  # proxies, and the benchmark's bare page when ACADEMY_BENCH=1
 
     ops.init_app(app)

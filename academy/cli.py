@@ -91,6 +91,9 @@ def _register_subcommands() -> None:
     from academy.content.cli import curriculum_cli
 
     academy_cli.add_command(curriculum_cli)
+    from academy.admin.cli import retention_cli
+
+    academy_cli.add_command(retention_cli)
     from academy.staff.cli import certificates_cli
 
     academy_cli.add_command(certificates_cli)

@@ -1,0 +1,431 @@
+from datetime import UTC, datetime, time
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from academy.access import roles_required
+from academy.admin import bp
+from academy.admin.forms import (
+    AcademyForm,
+    CompleteForm,
+    DataRequestForm,
+    EraseForm,
+    ExportForm,
+    GrantRoleForm,
+    QuestionForm,
+    RenameAcademyForm,
+    RetentionForm,
+    RevokeRoleForm,
+    RunRetentionForm,
+    ToggleForm,
+)
+from academy.extensions import db
+from academy.models import (
+    Academy,
+    AcademyRole,
+    AccessLogEntry,
+    AuditEvent,
+    DataRequest,
+    EqualityQuestion,
+    Erasure,
+    User,
+)
+from academy.models.privacy import REQUEST_LABELS
+from academy.services import ServiceError, accounts, admin, equality, privacy
+from academy.services.access_log import record_access, record_access_many
+from academy.timeutil import utcnow
+
+PAGE_SIZE = 50
+
+
+def _get_or_404(model, ident):
+    item = db.session.get(model, ident)
+    if item is None:
+        abort(404)
+    return item
+
+
+@bp.get("/")
+@roles_required("admin")
+def index():
+    today = utcnow().date()
+    open_requests = db.session.scalar(
+        select(sa.func.count()).where(DataRequest.completed_at.is_(None))
+    )
+    overdue = db.session.scalar(
+        select(sa.func.count()).where(
+            DataRequest.completed_at.is_(None), DataRequest.due_on < today
+        )
+    )
+    return render_template("admin/index.html", open_requests=open_requests, overdue=overdue)
+
+
+# Academies ------------------------------------------------------------------------------
+
+
+@bp.route("/academies", methods=["GET", "POST"])
+@roles_required("admin")
+def academies():
+    form = AcademyForm()
+    if form.validate_on_submit():
+        try:
+            academy = admin.create_academy(form.name.data, form.slug.data, actor=current_user)
+        except ServiceError as error:
+            form.slug.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"{academy.full_name} has been created.", "success")
+            return redirect(url_for("admin.academies"))
+    counts = {
+        (academy_id, role): n
+        for academy_id, role, n in db.session.execute(
+            select(AcademyRole.academy_id, AcademyRole.role, sa.func.count()).group_by(
+                AcademyRole.academy_id, AcademyRole.role
+            )
+        )
+    }
+    rows = db.session.scalars(select(Academy).order_by(Academy.name)).all()
+    return render_template("admin/academies.html", academies=rows, counts=counts, form=form)
+
+
+@bp.route("/academies/<int:academy_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def academy(academy_id: int):
+    place = _get_or_404(Academy, academy_id)
+    form = RenameAcademyForm(obj=place)
+    if form.validate_on_submit():
+        try:
+            admin.rename_academy(place, form.name.data, actor=current_user)
+        except ServiceError as error:
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("The academy has been renamed.", "success")
+            return redirect(url_for("admin.academy", academy_id=place.id))
+    people = db.session.execute(
+        select(AcademyRole.role, User)
+        .join(User, User.id == AcademyRole.user_id)
+        .where(AcademyRole.academy_id == place.id)
+        .order_by(AcademyRole.role, User.display_name)
+    ).all()
+    record_access_many(
+        current_user, [user.id for _, user in people], "admin.academy-people", f"academy:{place.id}"
+    )
+    db.session.commit()
+    return render_template("admin/academy.html", academy=place, people=people, form=form)
+
+
+# People and their roles -------------------------------------------------------------------
+
+
+@bp.get("/people")
+@roles_required("admin")
+def people():
+    query = (request.args.get("q") or "").strip()
+    results = []
+    if query:
+        pattern = f"%{query.lower()}%"
+        results = db.session.scalars(
+            select(User)
+            .where(sa.or_(User.email.like(pattern), sa.func.lower(User.display_name).like(pattern)))
+            .order_by(User.display_name, User.id)
+            .limit(PAGE_SIZE)
+        ).all()
+        record_access_many(current_user, [u.id for u in results], "admin.people-search")
+        db.session.commit()
+    return render_template("admin/people.html", query=query, results=results)
+
+
+def _grant_form() -> GrantRoleForm:
+    form = GrantRoleForm()
+    form.academy.choices = [(0, "No academy (admins only)")] + [
+        (a.id, a.name) for a in db.session.scalars(select(Academy).order_by(Academy.name))
+    ]
+    return form
+
+
+def _person_page(person: User, grant_form: GrantRoleForm | None = None, erase_form=None):
+    record_access(current_user, person, "admin.member-page")
+    db.session.commit()
+    requests = db.session.scalars(
+        select(DataRequest).where(DataRequest.user_id == person.id).order_by(DataRequest.id.desc())
+    ).all()
+    actor = aliased(User)
+    history = db.session.execute(
+        select(AuditEvent, actor.display_name)
+        .outerjoin(actor, actor.id == AuditEvent.actor_id)
+        .where(AuditEvent.subject_user_id == person.id, AuditEvent.action.like("role.%"))
+        .order_by(AuditEvent.id.desc())
+        .limit(20)
+    ).all()
+    return render_template(
+        "admin/person.html",
+        person=person,
+        erased=db.session.get(Erasure, person.id) is not None,
+        grant_form=grant_form or _grant_form(),
+        revoke_form=RevokeRoleForm(),
+        export_form=ExportForm(),
+        erase_form=erase_form or EraseForm(),
+        requests=requests,
+        labels=REQUEST_LABELS,
+        history=history,
+    )
+
+
+@bp.get("/people/<int:user_id>")
+@roles_required("admin")
+def person(user_id: int):
+    return _person_page(_get_or_404(User, user_id))
+
+
+@bp.post("/people/<int:user_id>/roles")
+@roles_required("admin")
+def grant_role(user_id: int):
+    person = _get_or_404(User, user_id)
+    form = _grant_form()
+    if form.validate_on_submit():
+        place = db.session.get(Academy, form.academy.data) if form.academy.data else None
+        try:
+            admin.grant(person, form.role.data, place, actor=current_user)
+        except ServiceError as error:
+            form.academy.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"{person.display_name} is now {form.role.data}.", "success")
+            return redirect(url_for("admin.person", user_id=person.id))
+    return _person_page(person, grant_form=form), 400
+
+
+@bp.post("/people/<int:user_id>/roles/revoke")
+@roles_required("admin")
+def revoke_role(user_id: int):
+    person = _get_or_404(User, user_id)
+    form = RevokeRoleForm()
+    if form.validate_on_submit():
+        place = None
+        if form.academy_id.data:
+            place = _get_or_404(Academy, int(form.academy_id.data))
+        try:
+            admin.revoke(person, form.role.data, place, actor=current_user)
+        except (ServiceError, ValueError) as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("The role has been removed.", "success")
+    return redirect(url_for("admin.person", user_id=person.id))
+
+
+@bp.post("/people/<int:user_id>/export")
+@roles_required("admin")
+def export_person(user_id: int):
+    person = _get_or_404(User, user_id)
+    form = ExportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    archive = privacy.export_archive(person)
+    record_access(current_user, person, "data-export")
+    privacy.record_export(person, actor=current_user)
+    db.session.commit()
+    return Response(
+        archive,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="member-{person.id}-data.zip"'},
+    )
+
+
+@bp.post("/people/<int:user_id>/erase")
+@roles_required("admin")
+def erase_person(user_id: int):
+    person = _get_or_404(User, user_id)
+    form = EraseForm()
+    if form.validate_on_submit():
+        if person.id == current_user.id:
+            flash("Delete your own account from your account page.", "error")
+            return redirect(url_for("admin.person", user_id=person.id))
+        try:
+            privacy.erase_account(person, reason="admin", actor=current_user)
+        except ServiceError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("The account has been erased.", "success")
+        return redirect(url_for("admin.person", user_id=person.id))
+    return _person_page(person, erase_form=form), 400
+
+
+# Data requests ------------------------------------------------------------------------------
+
+
+@bp.route("/data-requests", methods=["GET", "POST"])
+@roles_required("admin")
+def data_requests():
+    form = DataRequestForm()
+    if form.validate_on_submit():
+        person = accounts.find_user_by_email(form.email.data)
+        if person is None:
+            form.email.errors.append("No account has this e-mail address.")
+        else:
+            received = datetime.combine(form.received_on.data, time(12), tzinfo=UTC)
+            if received.date() > utcnow().date():
+                form.received_on.errors.append("The date received cannot be in the future.")
+            else:
+                privacy.open_request(
+                    person,
+                    form.kind.data,
+                    actor=current_user,
+                    channel="staff",
+                    note=form.note.data or "",
+                    received_at=received,
+                )
+                db.session.commit()
+                flash("The request has been logged.", "success")
+                return redirect(url_for("admin.data_requests"))
+    if request.method == "GET" and form.received_on.data is None:
+        form.received_on.data = utcnow().date()
+    subject = aliased(User)
+    rows = db.session.execute(
+        select(DataRequest, subject.display_name, subject.email)
+        .outerjoin(subject, subject.id == DataRequest.user_id)
+        .order_by(DataRequest.completed_at.is_not(None), DataRequest.due_on, DataRequest.id)
+        .limit(200)
+    ).all()
+    record_access_many(
+        current_user,
+        [r.DataRequest.user_id for r in rows if r.DataRequest.user_id],
+        "admin.data-requests",
+    )
+    db.session.commit()
+    return render_template(
+        "admin/data_requests.html",
+        rows=rows,
+        form=form,
+        complete_form=CompleteForm(),
+        labels=REQUEST_LABELS,
+        today=utcnow().date(),
+    )
+
+
+@bp.post("/data-requests/<int:request_id>/complete")
+@roles_required("admin")
+def complete_request(request_id: int):
+    item = _get_or_404(DataRequest, request_id)
+    if CompleteForm().validate_on_submit():
+        try:
+            privacy.complete_request(item, actor=current_user)
+        except ServiceError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("The request is marked as done.", "success")
+    return redirect(url_for("admin.data_requests"))
+
+
+# Access log -----------------------------------------------------------------------------------
+
+
+@bp.get("/access-log")
+@roles_required("admin")
+def access_log():
+    page = max(request.args.get("page", 1, type=int), 1)
+    actor, subject = aliased(User), aliased(User)
+    rows = db.session.execute(
+        select(AccessLogEntry, actor.display_name, subject.display_name)
+        .outerjoin(actor, actor.id == AccessLogEntry.actor_id)
+        .outerjoin(subject, subject.id == AccessLogEntry.subject_user_id)
+        .order_by(AccessLogEntry.id.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
+    ).all()
+    return render_template(
+        "admin/access_log.html",
+        rows=rows[:PAGE_SIZE],
+        page=page,
+        has_next=len(rows) > PAGE_SIZE,
+    )
+
+
+# Retention ------------------------------------------------------------------------------------
+
+
+@bp.route("/retention", methods=["GET", "POST"])
+@roles_required("admin")
+def retention():
+    form = RetentionForm()
+    if form.validate_on_submit():
+        try:
+            privacy.set_retention_days(form.days.data, actor=current_user)
+        except ServiceError as error:
+            form.days.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("The retention period has been saved.", "success")
+            return redirect(url_for("admin.retention"))
+    if request.method == "GET":
+        form.days.data = privacy.retention_days()
+    return render_template(
+        "admin/retention.html",
+        form=form,
+        run_form=RunRetentionForm(),
+        preview=privacy.retention_preview(),
+        days=privacy.retention_days(),
+    )
+
+
+@bp.post("/retention/run")
+@roles_required("admin")
+def run_retention():
+    form = RunRetentionForm()
+    if form.validate_on_submit():
+        result = privacy.run_retention()
+        db.session.commit()
+        flash(
+            f"{result['anonymised']} inactive accounts anonymised, "
+            f"{result['deleted']} unconfirmed registrations deleted.",
+            "success",
+        )
+    else:
+        flash("Tick the box to confirm.", "error")
+    return redirect(url_for("admin.retention"))
+
+
+# Equality questions -----------------------------------------------------------------------------
+
+
+@bp.route("/equality-questions", methods=["GET", "POST"])
+@roles_required("admin")
+def equality_questions():
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            equality.add_question(form.label.data, form.hint.data or "", actor=current_user)
+        except ServiceError as error:
+            form.label.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("The question has been added to the questionnaire.", "success")
+            return redirect(url_for("admin.equality_questions"))
+    custom = db.session.scalars(select(EqualityQuestion).order_by(EqualityQuestion.id)).all()
+    return render_template(
+        "admin/equality_questions.html",
+        builtin=equality.QUESTIONS,
+        custom=custom,
+        form=form,
+        toggle_form=ToggleForm(),
+    )
+
+
+@bp.post("/equality-questions/<int:question_id>/toggle")
+@roles_required("admin")
+def toggle_question(question_id: int):
+    question = _get_or_404(EqualityQuestion, question_id)
+    if ToggleForm().validate_on_submit():
+        equality.set_question_active(question, not question.active, actor=current_user)
+        db.session.commit()
+        flash(
+            "The question is now " + ("asked." if question.active else "no longer asked."),
+            "success",
+        )
+    return redirect(url_for("admin.equality_questions"))
