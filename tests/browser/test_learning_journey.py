@@ -3,8 +3,13 @@ complete, fail a quiz, pass it, and see the course complete on the dashboard, wi
 accessibility check on every kind of page."""
 
 import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import axe_violations
 
@@ -72,10 +77,6 @@ def test_the_whole_learning_journey(live_server, page):
     page.get_by_role("heading", name="Why we listen first", level=1).wait_for()
     assert page.get_by_text("Lesson 1 of 2 in module 1").is_visible()
     _check(page)
-    # The lesson's image is served to an enrolled member.
-    image = page.locator(".prose img").first
-    if image.count():
-        assert image.evaluate("img => img.complete && img.naturalWidth > 0")
 
     # Mark it complete with the keyboard, then the rest of the module with the mouse.
     button = page.get_by_role("button", name=re.compile("Mark as complete"))
@@ -83,6 +84,11 @@ def test_the_whole_learning_journey(live_server, page):
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Running a listening campaign", level=1).wait_for()
     assert page.get_by_text("marked as complete").is_visible()
+    # This lesson's image is served to an enrolled member.
+    image = page.get_by_role("img", name="A map of the ward with three streets highlighted")
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("() => [...document.images].every(img => img.complete)", timeout=10_000)
+    assert image.evaluate("img => img.naturalWidth") > 0
     page.get_by_role("button", name=re.compile("Mark as complete")).click()
 
     # The quiz page, then a failed attempt.
@@ -146,3 +152,85 @@ def test_content_is_not_served_before_enrolling(live_server, page):
     page.goto(live_server.url + "/dashboard")
     assert page.get_by_text("You are not taking a course").is_visible()
     _check(page)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _post_many(url: str, cookie: str, data: dict, times: int) -> list[int]:
+    """POST the same form `times` times at once, as a burst of double clicks would."""
+    body = urllib.parse.urlencode(data, doseq=True).encode()
+    opener = urllib.request.build_opener(_NoRedirect)
+    statuses: list[int] = []
+    barrier = threading.Barrier(times)
+
+    def post() -> None:
+        request = urllib.request.Request(url, data=body, headers={"Cookie": cookie})  # noqa: S310
+        barrier.wait()
+        try:
+            statuses.append(opener.open(request, timeout=30).status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+
+    threads = [threading.Thread(target=post) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def test_two_tabs_and_a_burst_of_submissions_record_one_attempt(live_server, page):
+    from academy.extensions import db
+    from academy.models import QuizAttempt, User
+
+    _register(live_server, page, "Tab Twice", "tab.twice@example.org")
+    page.goto(live_server.url + "/courses/organising-basics")
+    page.get_by_role("button", name="Enrol in this course").click()
+    quiz = live_server.url + "/courses/organising-basics/quizzes/listening"
+    page.goto(quiz)
+    other = page.context.new_page()
+    other.set_viewport_size({"width": 360, "height": 740})
+    other.goto(quiz)
+    # Both tabs show "Start the quiz"; both press it: one attempt, the same in both.
+    page.get_by_role("button", name="Start the quiz").click()
+    other.get_by_role("button", name="Start the quiz").click()
+    page.get_by_role("button", name="Submit answers").wait_for()
+    assert other.url == page.url
+    # The first tab fails; the second, submitting later, is told and changes nothing.
+    _answer_listening_quiz(page, right=False)
+    assert page.get_by_text("not passed").first.is_visible()
+    _answer_listening_quiz(other, right=True)
+    assert other.get_by_text("You have already submitted this attempt.").is_visible()
+    assert other.get_by_text("You scored 0%").first.is_visible()
+    _check(other)
+
+    # A burst of identical submissions of a new attempt: one is recorded.
+    page.goto(quiz)
+    page.get_by_role("button", name="Try again").click()
+    page.get_by_role("button", name="Submit answers").wait_for()
+    token = page.locator("input[name=csrf_token]").first.input_value()
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies())
+    data = {
+        "csrf_token": token,
+        "q-what-comes-first-in-a-listening-campaign": (
+            "what-comes-first-in-a-listening-campaign:b"
+        ),
+        "q-which-of-these-belong-in-a-listening-conversation-choose-all": [
+            "which-of-these-belong-in-a-listening-conversation-choose-all:a",
+            "which-of-these-belong-in-a-listening-conversation-choose-all:b",
+        ],
+        "q-what-do-we-call-going-back-to-tell-people-what-we-heard": "report back",
+    }
+    statuses = _post_many(page.url, cookie, data, times=6)
+    assert statuses == [303] * 6
+    with live_server.app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "tab.twice@example.org"))
+        attempts = db.session.scalars(
+            select(QuizAttempt).where(QuizAttempt.user_id == user.id).order_by(QuizAttempt.number)
+        ).all()
+        assert [(a.number, a.score) for a in attempts] == [(1, 0), (2, 100)]
+        assert all(a.submitted_at is not None for a in attempts)
+        db.session.remove()
