@@ -69,7 +69,7 @@ def _course_url(cohort: Cohort) -> str | None:
 
 
 def _cohort_url(cohort: Cohort) -> str:
-    return url_for("cohorts.detail", cohort_id=cohort.id, _external=True)
+    return service.external_url("cohorts.detail", cohort_id=cohort.id)
 
 
 # Template helpers ----------------------------------------------------------------------
@@ -504,6 +504,7 @@ def attendance(cohort_id: int, session_id: int):
         except ServiceError as error:
             db.session.rollback()
             problem = str(error)
+            members = service.members_of(cohort)  # the rollback expired them
         else:
             db.session.commit()
             flash(f"Attendance saved for {saved} members.", "success")

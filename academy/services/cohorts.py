@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, raiseload, selectinload
 
 from academy import jobs
 from academy.extensions import db
@@ -47,7 +47,7 @@ DEFAULT_INVITE_DAYS = 14
 PERSONAL_INVITE_DAYS = 30
 
 
-def _external(endpoint: str, **values: object) -> str:
+def external_url(endpoint: str, **values: object) -> str:
     base = current_app.config["ACADEMY_BASE_URL"].rstrip("/")
     if has_request_context():
         return base + url_for(endpoint, **values)
@@ -448,9 +448,9 @@ def invite_by_email(cohort: Cohort, email: str, actor: User) -> tuple[CohortInvi
         f"Hello,\n\n{actor.display_name} has invited you to join the cohort “{cohort.name}” "
         f"({cohort.course.title}) at the {cohort.academy.full_name}.\n\n"
         f"1. Create your account (you choose what we keep about you):\n"
-        f"   {_external('auth.register')}\n"
+        f"   {external_url('auth.register')}\n"
         f"2. Confirm it from the e-mail we send you, then follow this link to join:\n"
-        f"   {_external('cohorts.join', key=invite.token)}\n\n"
+        f"   {external_url('cohorts.join', key=invite.token)}\n\n"
         f"The invitation works once and lasts {PERSONAL_INVITE_DAYS} days. If you did not "
         "expect it, you can ignore this message: no account has been created for you.",
     )
@@ -464,7 +464,7 @@ def added_message(cohort: Cohort, user: User, actor: User) -> Message:
         f"Hello {user.display_name},\n\n{actor.display_name} has added you to the cohort "
         f"“{cohort.name}” ({cohort.course.title}) at the {cohort.academy.full_name}, and "
         f"enrolled you in the course.\n\nSee the cohort's sessions and news: "
-        f"{_external('cohorts.detail', cohort_id=cohort.id)}\n\n"
+        f"{external_url('cohorts.detail', cohort_id=cohort.id)}\n\n"
         "If you do not want to take part, reply to your trainer.",
     )
 
@@ -590,7 +590,12 @@ def members_of(cohort: Cohort) -> list[CohortMember]:
             select(CohortMember)
             .join(User, User.id == CohortMember.user_id)
             .where(CohortMember.cohort_id == cohort.id)
-            .options(selectinload(CohortMember.user))
+            # One query: the accounts come with the rows, without their roles.
+            .options(
+                contains_eager(CohortMember.user).options(
+                    raiseload(User.role_grants), raiseload(User.academy_roles)
+                )
+            )
             .order_by(func.lower(User.display_name), User.id)
         )
     )
@@ -797,7 +802,7 @@ def announcement_messages(cohort: Cohort, announcement: Announcement) -> list[Me
     subject = f"[{cohort.name}] {announcement.subject}"
     body = (
         f"{announcement.body}\n\n— {author}, {cohort.name}\n\n"
-        f"See the cohort page: {_external('cohorts.detail', cohort_id=cohort.id)}"
+        f"See the cohort page: {external_url('cohorts.detail', cohort_id=cohort.id)}"
     )
     return [(email, subject, body) for email in recipients]
 

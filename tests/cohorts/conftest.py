@@ -87,7 +87,9 @@ def add_members(app) -> Callable[..., list[User]]:
             db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, joined_via="csv"))
             db.session.add(
                 Enrolment(
-                    user_id=user.id, course_id=cohort.course_id, enrolled_at=now,
+                    user_id=user.id,
+                    course_id=cohort.course_id,
+                    enrolled_at=now,
                     last_activity_at=now,
                 )
             )

@@ -68,7 +68,8 @@ def test_member_joins_with_a_code_typed_in_lower_case_with_a_hyphen(
             Enrolment.user_id == member.id, Enrolment.course_id == cohort.course_id
         )
     )
-    assert enrolment is not None and enrolment.left_at is None
+    assert enrolment is not None
+    assert enrolment.left_at is None
     db.session.refresh(invite)
     assert invite.uses == 1
 
@@ -80,7 +81,8 @@ def test_member_joins_with_the_link(client, login, make_user, invite, cohort):
     assert member.id in _members(cohort)
     # Following the link again just goes to the cohort.
     again = client.get(f"/join/{invite.token}")
-    assert again.status_code == 302 and again.location.endswith(f"/cohorts/{cohort.id}/")
+    assert again.status_code == 302
+    assert again.location.endswith(f"/cohorts/{cohort.id}/")
 
 
 def test_a_wrong_code_gets_a_clear_message(client, login, make_user):

@@ -1,0 +1,159 @@
+"""The cohort table: members against modules, flags, sorting, CSV export, query budget."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from academy.extensions import db
+from academy.models import CohortMember, Enrolment, LessonCompletion, QuizAttempt
+from academy.services import cohorts_table
+from academy.timeutil import utcnow
+
+
+def _progress(user, cohort, *, lessons: int, score: int | None = None, days_idle: int = 0):
+    """Give `user` the first `lessons` lessons of the course and a quiz score."""
+    course = cohort.course
+    when = utcnow() - timedelta(days=days_idle)
+    for lesson in course.lessons[:lessons]:
+        db.session.add(
+            LessonCompletion(
+                user_id=user.id, lesson_id=lesson.id, course_id=course.id, completed_at=when
+            )
+        )
+    if score is not None:
+        quiz = course.modules[0].quiz
+        db.session.add(
+            QuizAttempt(
+                user_id=user.id,
+                quiz_id=quiz.id,
+                course_id=course.id,
+                number=1,
+                started_at=when,
+                submitted_at=when,
+                snapshot={},
+                answers={},
+                score=score,
+                passed=score >= quiz.pass_mark,
+            )
+        )
+    enrolment = db.session.scalar(
+        sa.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    )
+    enrolment.last_activity_at = when
+    db.session.commit()
+
+
+def test_the_table_shows_every_member_against_every_module(
+    client, login, trainer, cohort, add_members
+):
+    amy, ben = add_members(cohort, 2)
+    _progress(amy, cohort, lessons=2, score=100)
+    login(client, trainer)
+    page = client.get(f"/cohorts/{cohort.id}/").text
+    for module in cohort.course.modules:
+        assert f'<th scope="col">{module.title}</th>' in page
+    assert amy.display_name in page
+    assert ben.display_name in page
+    assert "2/2 lessons<br>quiz 100% (passed)" in page
+    assert "0/2 lessons<br>quiz –" in page
+
+
+def test_members_falling_behind_are_flagged(client, login, trainer, make_cohort, add_members):
+    cohort = make_cohort(
+        trainer,
+        starts_on=date.today() - timedelta(days=50),
+        ends_on=date.today() + timedelta(days=10),
+        inactive_after_days=14,
+    )
+    idle, slow, keen = add_members(cohort, 3)
+    db.session.get(CohortMember, (cohort.id, idle.id)).joined_at = utcnow() - timedelta(days=40)
+    _progress(idle, cohort, lessons=4, days_idle=20)
+    _progress(keen, cohort, lessons=4, score=90)
+    table = cohorts_table.build_table(cohort)
+    rows = {row.user.id: row for row in table.rows}
+    assert rows[idle.id].inactive_days == 20
+    assert "No activity for 20 days" in rows[idle.id].flags
+    assert rows[slow.id].behind_schedule  # nothing done, most of the time gone
+    assert rows[slow.id].inactive_days is None  # joined today
+    assert not rows[keen.id].falling_behind
+    assert table.behind_count == 2
+    login(client, trainer)
+    page = client.get(f"/cohorts/{cohort.id}/").text
+    assert "Falling behind" in page
+    assert "Behind the cohort&#39;s schedule" in page
+
+
+def test_the_table_sorts_server_side(client, login, trainer, cohort, add_members):
+    a, b, c = add_members(cohort, 3)
+    _progress(c, cohort, lessons=4)
+    _progress(a, cohort, lessons=1)
+    login(client, trainer)
+    page = client.get(f"/cohorts/{cohort.id}/?sort=progress&dir=desc").text
+    order = [page.index(u.display_name) for u in (c, a, b)]
+    assert order == sorted(order)
+    assert 'aria-sort="descending"' in page
+    by_name = client.get(f"/cohorts/{cohort.id}/?sort=name&dir=desc").text
+    order = [by_name.index(u.display_name) for u in (c, b, a)]
+    assert order == sorted(order)
+    assert client.get(f"/cohorts/{cohort.id}/?sort=evil&dir=x").status_code == 200
+
+
+def test_csv_export_is_safe_against_formula_injection(client, login, trainer, cohort, add_members):
+    (member,) = add_members(cohort, 1)
+    member.display_name = '=HYPERLINK("http://evil.example","click")'
+    db.session.commit()
+    _progress(member, cohort, lessons=2, score=75)
+    login(client, trainer)
+    response = client.get(f"/cohorts/{cohort.id}/export.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert rows[0][:3] == ["Name", "E-mail", "Joined"]
+    assert rows[1][0] == '\'=HYPERLINK("http://evil.example","click")'
+    assert rows[1][1] == member.email
+    assert rows[1][3] == "2"  # lessons of module 1
+    assert rows[1][4] == "75"  # best quiz score of module 1
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@")), cell
+
+
+def test_safe_cell():
+    assert cohorts_table.safe_cell("-1+1") == "'-1+1"
+    assert cohorts_table.safe_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert cohorts_table.safe_cell("\t=1") == "'\t=1"
+    assert cohorts_table.safe_cell("Amina") == "Amina"
+    assert cohorts_table.safe_cell(-5) == -5
+
+
+def test_the_cohort_page_makes_a_fixed_number_of_queries(
+    client, login, trainer, make_cohort, add_members, count_queries
+):
+    small = make_cohort(trainer, name="Small")
+    large = make_cohort(trainer, name="Large", capacity=600)
+    small_id, large_id = small.id, large.id
+    for cohort, n in ((small, 5), (large, 500)):
+        members = add_members(cohort, n)
+        for member in members[:: max(n // 5, 1)]:
+            _progress(member, cohort, lessons=3, score=80)
+    login(client, trainer)
+    client.get(f"/cohorts/{small.id}/")  # warm up
+    counts = {}
+    names = {small_id: "Small", large_id: "Large"}
+    for cohort_id in (small_id, large_id):
+        db.session.expunge_all()  # as a fresh request in production would start
+        with count_queries() as queries:
+            response = client.get(f"/cohorts/{cohort_id}/?sort=progress")
+        assert response.status_code == 200
+        counts[names[cohort_id]] = len(queries)
+    assert counts["Small"] == counts["Large"]
+    assert response.text.count("<tr>") == 501  # header row and 500 members
+    db.session.expunge_all()
+    with count_queries() as queries:
+        assert client.get(f"/cohorts/{large_id}/export.csv").status_code == 200
+    assert len(queries) <= counts["Large"]
