@@ -50,7 +50,7 @@ def form():
     return render_template("verify/form.html")
 
 
-@bp.get("/<code>")
+@bp.get("/<path:code>")
 @public
 @verify_limit
 def certificate(code: str):
@@ -60,7 +60,7 @@ def certificate(code: str):
     return render_template("verify/result.html", result=result)
 
 
-@bp.get("/<code>.json")
+@bp.get("/<path:code>.json")
 @public
 @verify_limit
 def certificate_json(code: str):

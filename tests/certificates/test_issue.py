@@ -119,9 +119,7 @@ def test_add_months_keeps_the_day_or_takes_the_last_of_the_month():
     assert service.add_months(dt.date(2028, 2, 29), 12) == dt.date(2029, 2, 28)
 
 
-def test_numbers_come_from_the_database_counter_and_never_repeat(
-    client, login, staff, make_user
-):
+def test_numbers_come_from_the_database_counter_and_never_repeat(client, login, staff, make_user):
     login(client, staff)
     members = [make_user(name=f"Member {i}") for i in range(3)]
     for m in members:
@@ -220,9 +218,7 @@ def test_a_second_issue_is_refused_while_one_is_valid(client, login, staff, memb
     assert "already holds a valid certificate" in page
 
 
-def test_the_database_refuses_a_second_valid_certificate_even_past_the_service(
-    app, staff, member
-):
+def test_the_database_refuses_a_second_valid_certificate_even_past_the_service(app, staff, member):
     complete(member)
     first = service.issue(
         member, course("organising-basics"), actor=staff, academy=academy_by_slug("north-west")
@@ -263,9 +259,12 @@ def test_reissuing_after_a_name_change_supersedes_the_old_certificate(
     assert "Siân Adebayo" in pdf_text(service.pdf_path(new).read_bytes())
     assert service.verify(old_code).status == "superseded"
     assert service.verify(new_code).status == "valid"
-    assert db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "certificate.reissue")
-    ).details["replaces"] == old.number
+    assert (
+        db.session.scalar(
+            sa.select(AuditEvent).where(AuditEvent.action == "certificate.reissue")
+        ).details["replaces"]
+        == old.number
+    )
 
 
 def test_revoking_needs_a_reason_and_is_immediate(client, login, staff, member, outbox):
@@ -352,5 +351,6 @@ def test_the_eligible_page_costs_the_same_whatever_the_number_of_members(
     with count_queries() as many:
         page = client.get("/staff/eligible").get_data(as_text=True)
 
-    assert "Large 11" in page and "Alone 5" in page
+    assert "Large 11" in page
+    assert "Alone 5" in page
     assert len(many) == len(few)
