@@ -518,6 +518,8 @@ def dashboard():
         item = progress[course.id]
         if enrolment.completed_at is not None:
             completed.append(item)
+        elif course.retired:
+            continue  # no longer offered, and not completed: nothing to continue
         elif enrolment.left_at is not None:
             left.append(item)
         else:
@@ -527,7 +529,7 @@ def dashboard():
         (item, status)
         for item in progress.values()
         for status in item.quizzes.values()
-        if status.attempts_used
+        if status.attempts_used and not item.course.retired
     ]
     return render_template(
         "learn/dashboard.html",

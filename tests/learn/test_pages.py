@@ -213,3 +213,22 @@ def test_dashboard_queries_do_not_grow_with_courses_or_attempts(
     two_courses = dashboard_queries()
     assert two_courses == one_course
     assert one_course <= 14, one_course
+
+
+def test_a_retired_course_stays_on_the_record_but_is_not_offered(
+    client, login, enrolled, basics, leading
+):
+    from academy.timeutil import utcnow
+
+    learning.enrol(enrolled, leading, check_prerequisites=False)
+    learning.enrolment_for(enrolled.id, basics.id).completed_at = utcnow()
+    basics.retired_at = leading.retired_at = utcnow()
+    db.session.commit()
+    login(client, enrolled)
+    page = text(client.get("/dashboard"))
+    completed = page.split('id="completed"')[1]
+    assert "Organising basics" in completed
+    assert 'href="/courses/organising-basics"' not in page
+    assert "Leading campaigns" not in page
+    assert client.get("/courses/organising-basics").status_code == 404
+    assert "Organising basics" not in text(client.get("/courses"))
