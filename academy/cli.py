@@ -17,10 +17,10 @@ academy_cli = AppGroup("academy", help="Run the Organising Academy's own command
 
 DEMO_ACCOUNTS = (
     # e-mail, name, role, academy slug
-    ("member@demo.academy.test", "Demo Member", Role.MEMBER, None),
-    ("trainer@demo.academy.test", "Demo Trainer", Role.TRAINER, "north-west"),
-    ("staff@demo.academy.test", "Demo Staff", Role.STAFF, "north-west"),
-    ("admin@demo.academy.test", "Demo Admin", Role.ADMIN, None),
+    ("member@demo.example.org", "Demo Member", Role.MEMBER, None),
+    ("trainer@demo.example.org", "Demo Trainer", Role.TRAINER, "north-west"),
+    ("staff@demo.example.org", "Demo Staff", Role.STAFF, "north-west"),
+    ("admin@demo.example.org", "Demo Admin", Role.ADMIN, None),
 )
 
 
