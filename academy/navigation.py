@@ -38,12 +38,24 @@ def _visible(who) -> bool:
 def main_nav() -> list[NavItem]:
     views = current_app.view_functions
     here = request.endpoint or ""
-    items = []
-    for label, endpoint, who in NAV:
-        if endpoint in views and _visible(who):
-            blueprint = endpoint.partition(".")[0]
-            items.append(NavItem(label, url_for(endpoint), here.startswith(blueprint + ".")))
-    return items
+    shown = [
+        (label, endpoint) for label, endpoint, who in NAV if endpoint in views and _visible(who)
+    ]
+    # The page's own entry is current; otherwise the first entry of its blueprint
+    # (a lesson page belongs under "Courses", a cohort page under "Cohorts").
+    current = (
+        here
+        if any(endpoint == here for _, endpoint in shown)
+        else next(
+            (
+                endpoint
+                for _, endpoint in shown
+                if here.startswith(endpoint.partition(".")[0] + ".")
+            ),
+            None,
+        )
+    )
+    return [NavItem(label, url_for(endpoint), endpoint == current) for label, endpoint in shown]
 
 
 def home_link() -> NavItem:
