@@ -103,6 +103,7 @@ def test_a_trainer_runs_a_cohort_end_to_end(live_server, browser, people):
         _fits_and_accessible(m)
         m.get_by_role("button", name="Join this cohort").click()
         m.get_by_text("Welcome to Browser cohort").wait_for()
+        member_cohort_url = m.url
         assert m.get_by_role("heading", name="Listening campaigns workshop").is_visible()
         _fits_and_accessible(m)
         with m.expect_download() as download:
@@ -112,6 +113,12 @@ def test_a_trainer_runs_a_cohort_end_to_end(live_server, browser, people):
         ics = open(download.value.path(), encoding="utf-8").read()  # noqa: SIM115
         assert "BEGIN:VEVENT" in ics
         assert "Listening campaigns workshop" in ics.replace("\r\n ", "")
+
+        # The session is on the member's dashboard.
+        m.goto(url + "/dashboard")
+        assert m.get_by_role("heading", name="Upcoming sessions").is_visible()
+        assert m.get_by_role("heading", name="Listening campaigns workshop").is_visible()
+        _fits_and_accessible(m)
 
         # The trainer takes attendance.
         t.goto(cohort_url)
@@ -131,7 +138,7 @@ def test_a_trainer_runs_a_cohort_end_to_end(live_server, browser, people):
         t.get_by_role("button", name="Send to the cohort").click()
         t.get_by_text("Announcement posted").wait_for()
         assert [msg.to for msg in outbox if "Bring a friend" in msg.subject] == [[people["member"]]]
-        m.reload()
+        m.goto(member_cohort_url)
         assert m.get_by_role("heading", name="Bring a friend").is_visible()
 
         # The member finishes the course; the trainer signs them off.
@@ -156,7 +163,7 @@ def test_a_trainer_runs_a_cohort_end_to_end(live_server, browser, people):
         assert "Signed off" in exported.splitlines()[0]
 
         # The member sees they are signed off.
-        m.reload()
+        m.goto(member_cohort_url)
         assert m.get_by_text("Signed off on").is_visible()
     finally:
         trainer.close()

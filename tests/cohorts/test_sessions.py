@@ -206,3 +206,15 @@ def test_attendance_is_only_for_members_of_the_cohort(trainer, cohort, make_user
     stranger = make_user()
     with pytest.raises(service.ServiceError):
         service.record_attendance(session, trainer, {stranger.id: status})
+
+
+def test_the_members_dashboard_shows_their_sessions(client, login, trainer, cohort, make_user):
+    _schedule(cohort, trainer, title="Phone banking practice")
+    member = make_user()
+    service.add_existing_member(cohort, member, trainer, via="csv")
+    db.session.commit()
+    login(client, member)
+    page = client.get("/dashboard")
+    assert page.status_code == 200
+    assert "Upcoming sessions" in page.text
+    assert "Phone banking practice" in page.text
