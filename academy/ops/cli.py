@@ -67,7 +67,56 @@ def restore_command(source: Path) -> None:
     click.echo(f"Restored from {source}")
 
 
+@click.command("seed-bench")
+@click.option("--members", type=click.IntRange(min=1), required=True, help="Member accounts.")
+@click.option("--bench-users", type=click.IntRange(min=1), default=400, show_default=True)
+@click.option("--seed", type=int, default=2026, show_default=True)
+@click.option(
+    "--write-accounts",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the bench accounts, the 500-member cohort and sample verification codes "
+    "here (JSON), for bench/run.py.",
+)
+@with_appcontext
+def seed_bench_command(members, bench_users, seed, write_accounts) -> None:
+    """Fill a fresh database with realistic data for the benchmark (never in production)."""
+    import json
+
+    from academy.ops.seed import BENCH_PASSWORD, SeedError, seed_bench
+
+    if current_app.config["ACADEMY_ENV"] == "production":
+        raise click.ClickException("Benchmark data is never seeded in production.")
+    try:
+        result = seed_bench(members, bench_users=bench_users, seed=seed, log=click.echo)
+    except SeedError as error:
+        raise click.ClickException(str(error)) from error
+    for table, count in sorted(result.counts.items()):
+        click.echo(f"  {table:<22} {count:>12,}")
+    click.echo(
+        f"Seeded {members:,} members and {result.progress_rows:,} progress rows "
+        f"in {result.seconds:.0f}s."
+    )
+    if write_accounts:
+        write_accounts.write_text(
+            json.dumps(
+                {
+                    "members": members,
+                    "password": BENCH_PASSWORD,
+                    "bench_users": result.bench_users,
+                    "trainer": result.trainer,
+                    "staff": result.staff,
+                    "big_cohort_id": result.big_cohort_id,
+                    "verification_codes": result.verification_codes,
+                    "counts": dict(result.counts),
+                    "seconds": round(result.seconds, 1),
+                },
+                indent=1,
+            )
+        )
+
+
 def register(group: click.Group) -> None:
+    group.add_command(seed_bench_command)
     group.add_command(worker)
     group.add_command(backup_command)
     group.add_command(restore_command)
