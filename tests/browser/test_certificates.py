@@ -203,3 +203,61 @@ def test_issue_verify_download_and_revoke(live_server, browser, people):
         live_server.app.config.pop("ACADEMY_TRAINER_COURSE", None)
         for context in contexts:
             context.close()
+
+
+def test_the_batch_page_follows_a_running_batch(live_server, page, people):
+    """The progress page updates itself (batch-progress.js) while the job runs elsewhere."""
+    from academy.services import certificates as service
+
+    app = live_server.app
+    with app.app_context():
+        north_west = academy_by_slug("north-west")
+        course = db.session.scalar(sa.select(Course).where(Course.slug == "organising-basics"))
+        staff = accounts.find_user_by_email(people["staff"])
+        now = utcnow()
+        cohort = Cohort(
+            academy_id=north_west.id,
+            course_id=course.id,
+            name="Wigan weekend cohort",
+            mode="online",
+            starts_on=now.date() - dt.timedelta(days=10),
+            ends_on=now.date(),
+            capacity=10,
+        )
+        db.session.add(cohort)
+        db.session.flush()
+        for i in range(2):
+            person = accounts.create_user(
+                f"wigan{i}.certs@example.org", f"Wigan Person {i}", PASSWORD, check_password=False
+            )
+            db.session.add(
+                Enrolment(
+                    user_id=person.id,
+                    course_id=course.id,
+                    enrolled_at=now,
+                    completed_at=now,
+                    last_activity_at=now,
+                )
+            )
+            db.session.add(CohortMember(cohort_id=cohort.id, user_id=person.id, signed_off_at=now))
+        db.session.flush()
+        # Started but not yet picked up by a worker.
+        batch_id = service.start_batch(cohort, actor=staff).id
+        db.session.commit()
+        db.session.remove()
+
+    _sign_in(page, live_server.url, people["staff"])
+    page.goto(f"{live_server.url}/staff/batches/{batch_id}")
+    page.get_by_text("Waiting to start: 0 of 2 done").wait_for()
+    _fits_and_accessible(page)
+
+    with app.app_context():
+        service.run_batch(batch_id)
+        db.session.remove()
+
+    # No click: the script sees the batch finish and reloads the page.
+    page.get_by_text("Finished: 2 of 2 done").wait_for(timeout=15_000)
+    assert (
+        page.get_by_role("row").filter(has_text="Wigan Person 1").get_by_text("Issued").is_visible()
+    )
+    _fits_and_accessible(page)

@@ -163,3 +163,52 @@ def test_another_academys_staff_cannot_start_or_see_a_batch(
     assert client.get(f"/staff/batches/{batch.id}").status_code == 404
     assert client.get(f"/staff/batches/{batch.id}.json").status_code == 404
     assert client.post(f"/staff/batches/{batch.id}/resume").status_code == 404
+
+
+def test_the_cli_resumes_stalled_batches_only(runner, staff, cohort):
+    stalled = service.start_batch(cohort, actor=staff)
+    stalled.status = BatchStatus.RUNNING
+    stalled.heartbeat_at = utcnow() - dt.timedelta(minutes=30)
+    db.session.commit()
+
+    result = runner.invoke(args=["academy", "certificates", "resume-batches"])
+
+    assert result.exit_code == 0, result.output
+    assert "Resumed 1 batch." in result.output
+    db.session.refresh(stalled)
+    assert stalled.status == BatchStatus.DONE
+    assert len(valid_certificates(cohort)) == 4
+    again = runner.invoke(args=["academy", "certificates", "resume-batches"])
+    assert "Resumed 0 batches." in again.output
+
+
+def test_a_batch_renders_every_certificate_with_one_renderer(staff, cohort, monkeypatch):
+    """Fonts, stylesheet and template are loaded once per process, not per certificate."""
+    from academy.certificates import render
+
+    made = []
+    real_init = render.CertificateRenderer.__init__
+
+    def counting_init(self, *args, **kwargs):
+        made.append(self)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(render.CertificateRenderer, "__init__", counting_init)
+    render._renderer_for.cache_clear()
+    rendered = []
+    real_render = render.CertificateRenderer.render
+    monkeypatch.setattr(
+        render.CertificateRenderer,
+        "render",
+        lambda self, content: rendered.append(self) or real_render(self, content),
+    )
+    try:
+        batch = service.start_batch(cohort, actor=staff)
+        db.session.commit()
+        service.run_batch(batch.id)
+    finally:
+        render._renderer_for.cache_clear()
+
+    assert len(rendered) == 4
+    assert len(made) == 1
+    assert all(renderer is made[0] for renderer in rendered)
