@@ -124,11 +124,15 @@ def test_erasure_leaves_nothing_personal_in_any_table(world, client, login):
     assert pdf.exists()
     personal = [MEMBER_EMAIL, MEMBER_NAME, world.profile_id, "quillfeather"]
     assert _personal_values_found(personal)  # the walk does find them before
+    assert client.get(f"/verify/{world.certificate_code}.json").json["status"] == "valid"
     login(client, world.member)
     response = client.post("/account/delete", data={"password": PASSWORD, "understood": "y"})
     assert response.status_code == 302
 
     assert _personal_values_found(personal) == []
+    # The public verification page says the certificate is not found.
+    response = client.get(f"/verify/{world.certificate_code}.json")
+    assert (response.status_code, response.json) == (404, {"status": "not_found"})
     # The other member is untouched (and the walk would have seen them).
     assert _personal_values_found([OTHER_EMAIL, OTHER_NAME])
     assert db.session.scalar(select(sa.func.count()).select_from(EqualityProfile)) == 1
