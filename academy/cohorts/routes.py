@@ -335,7 +335,7 @@ def join(key: str):
     if service.membership_of(cohort, current_user.id) is not None:
         return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
     form = ActionForm()
-    problem = invite.problem()
+    problem = service.join_problem(invite)
     if problem is None and form.validate_on_submit():
         try:
             service.join(current_user, invite)
@@ -348,8 +348,6 @@ def join(key: str):
                 f"Welcome to {cohort.name}. You are enrolled in {cohort.course.title}.", "success"
             )
             return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
-    if problem is None and service.member_count(cohort) >= cohort.capacity:
-        problem = "Sorry, this cohort is full. Ask your trainer about another one."
     return render_template("cohorts/join.html", cohort=cohort, form=form, problem=problem), (
         409 if problem else 200
     )

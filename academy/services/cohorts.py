@@ -383,17 +383,27 @@ def membership_of(cohort: Cohort, user_id: int) -> CohortMember | None:
     return db.session.get(CohortMember, (cohort.id, user_id))
 
 
+def join_problem(invite: CohortInvite) -> str | None:
+    """Why nobody can join through this invitation now, or None."""
+    problem = invite.problem()
+    if problem:
+        return problem
+    if invite.cohort.ends_on < utcnow().date():
+        return "This cohort has finished. Ask your trainer about another one."
+    if member_count(invite.cohort) >= invite.cohort.capacity:
+        return "Sorry, this cohort is full. Ask your trainer about another one."
+    return None
+
+
 def join(user: User, invite: CohortInvite) -> tuple[CohortMember, bool]:
     """Join through an invitation; returns (membership, newly joined)."""
     cohort = invite.cohort
     existing = membership_of(cohort, user.id)
     if existing is not None:
         return existing, False
-    problem = invite.problem()
+    problem = join_problem(invite)
     if problem:
         raise ServiceError(problem)
-    if cohort.ends_on < utcnow().date():
-        raise ServiceError("This cohort has finished. Ask your trainer about another one.")
     membership = _admit(cohort, user, via="email" if invite.personal else "link")
     invite.uses += 1
     if invite.personal:

@@ -176,3 +176,22 @@ def test_a_personal_invitation_is_not_a_join_code(client, login, make_user, coho
     assert response.status_code == 200  # the form again, with a message
     assert 'aria-invalid="true"' in response.text
     assert member.id not in _members(cohort)
+
+
+def test_a_finished_cohort_cannot_be_joined(client, login, make_user, make_cohort, trainer):
+    from datetime import date
+
+    old = make_cohort(
+        trainer,
+        starts_on=date.today() - timedelta(days=90),
+        ends_on=date.today() - timedelta(days=1),
+    )
+    invite = service.create_invite(old, trainer)
+    db.session.commit()
+    member = make_user()
+    login(client, member)
+    page = client.get(f"/join/{invite.code}")
+    assert page.status_code == 409
+    assert "This cohort has finished" in page.text
+    assert client.post(f"/join/{invite.code}").status_code == 409
+    assert member.id not in _members(old)
