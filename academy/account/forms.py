@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, RadioField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from academy.services.equality import Question
 
@@ -16,6 +16,21 @@ class DetailsForm(FlaskForm):
         ],
     )
     show_name_on_verification = BooleanField("Show my name to people who check my certificates")
+
+
+class EmailForm(FlaskForm):
+    email = EmailField(
+        "New e-mail address",
+        description="We will send a link to it. Your address changes when you follow the link.",
+        validators=[
+            DataRequired("Enter your new e-mail address."),
+            Email("Enter an e-mail address in the right format, like name@example.com."),
+            Length(max=254, message="That e-mail address is too long."),
+        ],
+    )
+    password = PasswordField(
+        "Your password", validators=[DataRequired("Enter your password to confirm.")]
+    )
 
 
 class ExportForm(FlaskForm):

@@ -1,11 +1,12 @@
 from flask import Response, flash, redirect, render_template, url_for
 from flask_login import current_user, logout_user
 
-from academy.access import signed_in
+from academy.access import public, signed_in
 from academy.account import bp
 from academy.account.forms import (
     DeleteForm,
     DetailsForm,
+    EmailForm,
     ExportForm,
     WithdrawForm,
     equality_form,
@@ -44,6 +45,41 @@ def details():
             flash("Your details have been updated." if changed else "Nothing changed.", "success")
             return redirect(url_for("account.index"))
     return render_template("account/details.html", form=form)
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@signed_in
+@limiter.limit("10 per hour", methods=["POST"])
+def change_email():
+    form = EmailForm()
+    if form.validate_on_submit():
+        try:
+            privacy.request_email_change(current_user, form.email.data, form.password.data)
+        except ServiceError as error:
+            field = form.password if "password" in str(error) else form.email
+            field.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(
+                f"We have sent a link to {form.email.data.strip().lower()}. Your address changes "
+                "when you follow it.",
+                "success",
+            )
+            return redirect(url_for("account.index"))
+    return render_template("account/email.html", form=form)
+
+
+@bp.get("/email/confirm/<token>")
+@public
+def confirm_email(token: str):
+    try:
+        privacy.confirm_email_change(token)
+    except ServiceError as error:
+        return render_template("auth/link_problem.html", message=str(error)), 400
+    db.session.commit()
+    logout_user()
+    flash("Your e-mail address has been changed. Please sign in with the new one.", "success")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/export", methods=["GET", "POST"])

@@ -139,3 +139,63 @@ def test_delete_erases_and_signs_out(client, make_user, login):
     assert db.session.scalar(select(User).where(User.email == "gone@example.org")) is None
     # The session is over: the account page asks to sign in.
     assert client.get("/account/").status_code == 302
+
+
+def _link(message) -> str:
+    import re
+
+    return re.search(r"http://academy\.test(/account/email/confirm/\S+)", message.body).group(1)
+
+
+def test_changing_the_email_needs_the_link_sent_to_the_new_address(
+    client, make_user, login, outbox
+):
+    user = make_user(email="old.address@example.org")
+    login(client, user)
+    response = client.post(
+        "/account/email", data={"email": "New.Address@example.org", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.email == "old.address@example.org"  # not until the link is followed
+    [message] = outbox
+    assert message.to == ["new.address@example.org"]
+    response = client.get(_link(message))
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.email == "new.address@example.org"
+    assert outbox[-1].to == ["old.address@example.org"]  # the old address is told
+    request = db.session.scalar(
+        select(DataRequest).where(
+            DataRequest.user_id == user.id, DataRequest.note == "e-mail address"
+        )
+    )
+    assert request.kind == "correction"
+    # The link works once, and the old sessions are over.
+    assert client.get(_link(message)).status_code == 400
+    assert client.get("/account/").status_code == 302
+
+
+def test_email_change_to_a_taken_address_reveals_nothing_and_changes_nothing(
+    client, make_user, login, outbox
+):
+    make_user(email="taken@example.org")
+    user = make_user(email="mine@example.org")
+    login(client, user)
+    response = client.post(
+        "/account/email", data={"email": "taken@example.org", "password": PASSWORD}
+    )
+    assert response.status_code == 302  # the same answer as for a free address
+    [message] = outbox
+    assert message.to == ["taken@example.org"]
+    assert "/account/email/confirm/" not in message.body
+    db.session.refresh(user)
+    assert user.email == "mine@example.org"
+
+
+def test_email_change_needs_the_password(client, make_user, login, outbox):
+    user = make_user(email="mine@example.org")
+    login(client, user)
+    response = client.post("/account/email", data={"email": "new@example.org", "password": "x"})
+    assert "Your password is not right." in response.get_data(as_text=True)
+    assert outbox == []
