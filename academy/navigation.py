@@ -12,7 +12,7 @@ from flask_login import current_user
 NAV = (
     ("Courses", "learn.catalogue", None),
     ("My learning", "learn.dashboard", "signed-in"),
-    ("Cohorts", "cohorts.index", {"trainer", "staff"}),
+    ("Cohorts", "cohorts.index", {"trainer", "staff", "admin"}),
     ("Staff", "staff.index", {"staff", "admin"}),
     ("Reports", "reports.index", {"staff", "admin"}),
     ("Admin", "admin.index", {"admin"}),

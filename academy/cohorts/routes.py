@@ -103,6 +103,14 @@ def _clock(local: datetime) -> str:
     return f"{hour}{'' if local.minute == 0 else f'.{local.minute:02d}'}{suffix}"
 
 
+@bp.app_template_global("my_cohorts")
+def my_cohorts() -> list[Cohort]:
+    """The cohorts the signed-in person belongs to (for the dashboard)."""
+    if not current_user.is_authenticated:
+        return []
+    return service.cohorts_of_member(current_user)
+
+
 @bp.app_template_global("upcoming_cohort_sessions")
 def upcoming_cohort_sessions(limit: int = 5) -> list[CohortSession]:
     """For the member's dashboard (cohorts/_dashboard_sessions.html)."""

@@ -144,6 +144,7 @@ def test_the_dashboard_include_lists_a_members_upcoming_sessions(
         assert "Next week&#39;s session" in html
         assert "Long ago" not in html
         assert ".ics" in html
+        assert f'href="/cohorts/{cohort.id}/">Salford spring</a>' in html
         login_user(outsider)
         assert "Upcoming sessions" not in render_template_string(
             '{% include "cohorts/_dashboard_sessions.html" %}'
