@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import Response, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
 from academy.access import signed_in
 from academy.extensions import db
+from academy.models import Course
 from academy.models.certificates import Certificate
 from academy.services import certificates as service
+from academy.services import certificates_badges as badges
 from academy.verify import holder_bp
 
 log = logging.getLogger(__name__)
@@ -82,3 +84,22 @@ def download(certificate_id: int):
         max_age=0,
         etag=certificate.pdf_sha256 or True,
     )
+
+
+@holder_bp.get("/<int:certificate_id>/badge.jwt")
+@signed_in
+def badge(certificate_id: int):
+    """The holder's certificate as an Open Badges 3.0 credential (a signed VC-JWT)."""
+    certificate = db.session.get(Certificate, certificate_id)
+    # Only the holder: it carries their name, for them to share where they choose.
+    if certificate is None or certificate.user_id != current_user.id:
+        abort(404)
+    if not certificate.is_current:
+        abort(404)
+    course = db.session.get(Course, certificate.course_id)
+    token = badges.signed_credential(certificate, current_user, course)
+    response = Response(token, mimetype="application/vc+jwt")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename={certificate.number}-open-badge.jwt"
+    )
+    return response

@@ -50,6 +50,15 @@ def form():
     return render_template("verify/form.html")
 
 
+@bp.get("/issuer.json")
+@public
+def issuer():
+    """The Open Badges issuer profile and the public key that signs its credentials."""
+    from academy.services import certificates_badges
+
+    return jsonify(certificates_badges.issuer_profile())
+
+
 @bp.get("/<path:code>")
 @public
 @verify_limit
