@@ -54,7 +54,10 @@ def signing_key() -> Ed25519PrivateKey:
     app = current_app._get_current_object()
     key = app.extensions.get("academy_badge_key")
     if key is None:
-        pem = app.config.get("ACADEMY_BADGE_SIGNING_KEY")
+        # The environment variable, or FLASK_ACADEMY_BADGE_SIGNING_KEY / instance config.
+        pem = app.config.get("ACADEMY_BADGE_SIGNING_KEY") or os.environ.get(
+            "ACADEMY_BADGE_SIGNING_KEY"
+        )
         data = pem.encode() if isinstance(pem, str) else pem
         if not data:
             data = _instance_key(Path(app.instance_path))
