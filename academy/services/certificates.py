@@ -34,6 +34,7 @@ from sqlalchemy.orm import joinedload, lazyload
 from academy import jobs
 from academy.certificates.render import (
     CertificateContent,
+    CertificateLayoutError,
     long_date,
     renderer_for,
     write_atomically,
@@ -313,7 +314,13 @@ def _store_pdf(certificate: Certificate, code: str) -> None:
     # One renderer per process: fonts, stylesheet and template are reused by
     # every certificate it renders (a cohort's batch especially).
     renderer = renderer_for()
-    pdf = renderer.render(_content(certificate, code))
+    try:
+        pdf = renderer.render(_content(certificate, code))
+    except CertificateLayoutError as error:
+        raise ServiceError(
+            f"{certificate.holder_name} does not fit on one certificate page: ask the member "
+            "to shorten the name on their account, then issue it again."
+        ) from error
     certificates_dir()
     write_atomically(pdf_path(certificate), pdf)
     certificate.pdf_sha256 = hashlib.sha256(pdf).hexdigest()

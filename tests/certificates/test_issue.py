@@ -354,3 +354,22 @@ def test_the_eligible_page_costs_the_same_whatever_the_number_of_members(
     assert "Large 11" in page
     assert "Alone 5" in page
     assert len(many) == len(few)
+
+
+def test_a_certificate_that_cannot_be_laid_out_is_refused_with_a_reason(
+    client, login, staff, member, monkeypatch
+):
+    from academy.certificates import render
+
+    def overflowing(self, content):
+        raise render.CertificateLayoutError(f"certificate {content.number} needs 2 pages, not 1")
+
+    monkeypatch.setattr(render.CertificateRenderer, "render", overflowing)
+    complete(member)
+    login(client, staff)
+
+    response = issue_self_study(client, member)
+
+    assert certificates_of(member) == []
+    page = client.get(response.location).get_data(as_text=True).replace("&#39;", "'")
+    assert "does not fit on one certificate page" in page
