@@ -430,6 +430,26 @@ def remove_member(cohort_id: int, user_id: int):
     return _member_action(cohort_id, user_id, act)
 
 
+@bp.route("/cohorts/<int:cohort_id>/leave", methods=["GET", "POST"])
+@signed_in
+def leave(cohort_id: int):
+    cohort = _cohort(cohort_id, manage=False)
+    if service.membership_of(cohort, current_user.id) is None:
+        abort(404)  # a trainer or staff member is not a member to leave
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            service.leave_cohort(cohort, current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+        db.session.commit()
+        flash(f"You have left {cohort.name}. Your progress in the course is kept.", "success")
+        return redirect(url_for("cohorts.index"))
+    return render_template("cohorts/leave.html", cohort=cohort, form=form)
+
+
 # Sessions and attendance ---------------------------------------------------------------
 
 

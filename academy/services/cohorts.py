@@ -205,8 +205,8 @@ def update_cohort(
     for key, value in _columns(details).items():
         setattr(cohort, key, value)
     wanted = {u.id for u in _check_co_trainers(cohort.academy, co_trainers)}
-    # The person editing keeps their own place as a trainer unless they are staff.
-    if actor.id in cohort.trainer_ids and cohort.academy_id not in actor.academy_ids(Role.STAFF):
+    # The form lists the *other* trainers: the person editing keeps their own place.
+    if actor.id in cohort.trainer_ids:
         wanted.add(actor.id)
     for link in list(cohort.trainer_links):
         if link.user_id not in wanted:
@@ -515,6 +515,24 @@ def remove_member(cohort: Cohort, user_id: int, actor: User) -> None:
         "cohort.member.remove",
         actor=actor,
         subject=db.session.get(User, user_id),
+        academy_id=cohort.academy_id,
+        target=f"cohort:{cohort.id}",
+    )
+
+
+def leave_cohort(cohort: Cohort, user: User) -> None:
+    """A member leaves a cohort themselves; their progress in the course is kept."""
+    membership = membership_of(cohort, user.id)
+    if membership is None:
+        raise ServiceError("You are not in this cohort.")
+    if membership.signed_off_at is not None:
+        raise ServiceError("Your trainer has signed you off: the cohort stays on your record.")
+    db.session.delete(membership)
+    db.session.flush()
+    record(
+        "cohort.leave",
+        actor=user,
+        subject=user,
         academy_id=cohort.academy_id,
         target=f"cohort:{cohort.id}",
     )

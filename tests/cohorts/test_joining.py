@@ -195,3 +195,20 @@ def test_a_finished_cohort_cannot_be_joined(client, login, make_user, make_cohor
     assert "This cohort has finished" in page.text
     assert client.post(f"/join/{invite.code}").status_code == 409
     assert member.id not in _members(old)
+
+
+def test_a_member_can_leave_a_cohort_and_keeps_their_course(
+    app, client, login, make_user, invite, cohort, trainer
+):
+    member = make_user()
+    login(client, member)
+    client.post(f"/join/{invite.code}")
+    assert client.get(f"/cohorts/{cohort.id}/leave").status_code == 200
+    response = client.post(f"/cohorts/{cohort.id}/leave")
+    assert response.status_code == 302
+    assert member.id not in _members(cohort)
+    assert db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == member.id))
+    assert client.get(f"/cohorts/{cohort.id}/").status_code == 404
+    # A trainer is not a member, so has nothing to leave.
+    trainer_client = login(app.test_client(), trainer)
+    assert trainer_client.get(f"/cohorts/{cohort.id}/leave").status_code == 404
