@@ -237,3 +237,35 @@ def test_the_audit_page_costs_the_same_however_long_the_log(
     with count_queries() as many:
         client.get("/staff/audit")
     assert len(many) == len(few)
+
+
+def test_the_promotions_and_lineage_pages_cost_the_same_however_many_trainers(
+    client, login, staff, make_user, count_queries
+):
+    login(client, staff)
+    trainer = make_user(roles=("trainer",), name="Root Trainer")
+
+    def graduates(n, name):
+        people = [make_user(name=f"{name} {i}") for i in range(n)]
+        for person in people:
+            complete(person, TTT)
+        cohort = make_cohort(TTT, trainers=[trainer], members=people, name=name)
+        for person in people:
+            service.issue(person, course(TTT), actor=staff, cohort=cohort)
+        db.session.commit()
+        # Half promoted (trainers, with lineage), half waiting (candidates).
+        for person in people[: n // 2]:
+            promotion.promote(person, north_west(), actor=staff)
+        db.session.commit()
+
+    graduates(2, "Few")
+    with count_queries() as few:
+        client.get("/staff/promotions")
+        client.get("/staff/lineage")
+    graduates(8, "Many")
+    with count_queries() as many:
+        page = client.get("/staff/promotions").get_data(as_text=True)
+        client.get("/staff/lineage")
+
+    assert "Many 7" in page
+    assert len(many) == len(few)
