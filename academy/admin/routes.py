@@ -105,14 +105,15 @@ def academy(academy_id: int):
             db.session.commit()
             flash("The academy has been renamed.", "success")
             return redirect(url_for("admin.academy", academy_id=place.id))
+    # Plain rows, not objects: the commit below would expire objects.
     people = db.session.execute(
-        select(AcademyRole.role, User)
+        select(AcademyRole.role, User.id, User.display_name, User.email)
         .join(User, User.id == AcademyRole.user_id)
         .where(AcademyRole.academy_id == place.id)
         .order_by(AcademyRole.role, User.display_name)
     ).all()
     record_access_many(
-        current_user, [user.id for _, user in people], "admin.academy-people", f"academy:{place.id}"
+        current_user, [row.id for row in people], "admin.academy-people", f"academy:{place.id}"
     )
     db.session.commit()
     return render_template("admin/academy.html", academy=place, people=people, form=form)
@@ -128,14 +129,19 @@ def people():
     results = []
     if query:
         pattern = f"%{query.lower()}%"
-        results = db.session.scalars(
-            select(User)
+        matches = (
+            select(User.id)
             .where(sa.or_(User.email.like(pattern), sa.func.lower(User.display_name).like(pattern)))
             .order_by(User.display_name, User.id)
             .limit(PAGE_SIZE)
-        ).all()
-        record_access_many(current_user, [u.id for u in results], "admin.people-search")
+        )
+        # Logged and committed first: a commit would expire the people loaded for the page.
+        ids = db.session.scalars(matches).all()
+        record_access_many(current_user, ids, "admin.people-search")
         db.session.commit()
+        results = db.session.scalars(
+            select(User).where(User.id.in_(ids)).order_by(User.display_name, User.id)
+        ).all()
     return render_template("admin/people.html", query=query, results=results)
 
 
@@ -285,19 +291,18 @@ def data_requests():
                 return redirect(url_for("admin.data_requests"))
     if request.method == "GET" and form.received_on.data is None:
         form.received_on.data = utcnow().date()
+    order = (DataRequest.completed_at.is_not(None), DataRequest.due_on, DataRequest.id)
+    # Logged and committed first: a commit would expire the rows loaded for the page.
+    subjects = db.session.scalars(select(DataRequest.user_id).order_by(*order).limit(200)).all()
+    record_access_many(current_user, [s for s in subjects if s], "admin.data-requests")
+    db.session.commit()
     subject = aliased(User)
     rows = db.session.execute(
         select(DataRequest, subject.display_name, subject.email)
         .outerjoin(subject, subject.id == DataRequest.user_id)
-        .order_by(DataRequest.completed_at.is_not(None), DataRequest.due_on, DataRequest.id)
+        .order_by(*order)
         .limit(200)
     ).all()
-    record_access_many(
-        current_user,
-        [r.DataRequest.user_id for r in rows if r.DataRequest.user_id],
-        "admin.data-requests",
-    )
-    db.session.commit()
     return render_template(
         "admin/data_requests.html",
         rows=rows,

@@ -290,3 +290,35 @@ def test_academies_add_their_own_equality_questions(as_admin, client, login, mak
     from academy.services import equality
 
     assert equality.answers_of(member) == {"custom-are-you-an-unpaid-carer": "yes"}
+
+
+def _many_people(make_user, admin, n: int) -> None:
+    from academy.services.access_log import record_access as log
+
+    for i in range(n):
+        person = make_user(name=f"Many {i}", email=f"many-{i}-{n}@example.org", roles=("trainer",))
+        log(admin, person, "admin.member-page")
+        privacy.open_request(person, "export", actor=admin, channel="staff")
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/access-log",
+        "/admin/data-requests",
+        "/admin/people?q=many",
+        "/admin/academies",
+        "/admin/academies/{academy_id}",
+    ],
+)
+def test_admin_lists_run_a_fixed_number_of_queries(as_admin, admin, make_user, count_queries, url):
+    url = url.format(academy_id=academy_by_slug("north-west").id)
+    _many_people(make_user, admin, 2)
+    as_admin.get(url)
+    with count_queries() as small:
+        assert as_admin.get(url).status_code == 200
+    _many_people(make_user, admin, 8)
+    with count_queries() as large:
+        assert as_admin.get(url).status_code == 200
+    assert len(large) == len(small)
