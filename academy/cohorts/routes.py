@@ -521,10 +521,14 @@ def attendance(cohort_id: int, session_id: int):
     problem = None
     if form.validate_on_submit():
         statuses = {}
+        # "Everyone else present": one click for a big cohort, then mark the exceptions.
+        fill = request.form.get("fill")
         for membership in members:
-            value = request.form.get(f"status-{membership.user_id}")
-            if value:
-                statuses[membership.user_id] = value
+            value = request.form.get(f"status-{membership.user_id}") or current.get(
+                membership.user_id
+            )
+            if value or fill:
+                statuses[membership.user_id] = value or fill
         try:
             saved = service.record_attendance(session, current_user, statuses)
         except ServiceError as error:

@@ -219,3 +219,23 @@ def test_the_members_dashboard_shows_their_sessions(client, login, trainer, coho
     assert page.status_code == 200
     assert "Upcoming sessions" in page.text
     assert "Phone banking practice" in page.text
+
+
+def test_everyone_not_marked_can_be_marked_present_at_once(
+    client, login, trainer, cohort, add_members
+):
+    amy, ben, cat = add_members(cohort, 3)
+    session = _schedule(cohort, trainer)
+    login(client, trainer)
+    client.post(
+        f"/cohorts/{cohort.id}/sessions/{session.id}/attendance",
+        data={f"status-{amy.id}": "apologies", "fill": "present"},
+    )
+    recorded = dict(
+        db.session.execute(
+            sa.select(Attendance.user_id, Attendance.status).where(
+                Attendance.session_id == session.id
+            )
+        ).all()
+    )
+    assert recorded == {amy.id: "apologies", ben.id: "present", cat.id: "present"}
