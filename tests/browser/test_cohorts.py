@@ -66,6 +66,9 @@ def test_a_trainer_runs_a_cohort_end_to_end(live_server, browser, people):
         t.get_by_label("Cohort name").fill("Browser cohort")
         t.get_by_label("In person").check()
         t.get_by_label("Venue").fill("Salford Labour Club")
+        t.get_by_label("Meeting link").fill(
+            "https://meet.example.org/a-rather-long-meeting-room-name-for-the-browser-cohort"
+        )
         t.get_by_label("Start date").fill((date.today() - timedelta(days=1)).isoformat())
         t.get_by_label("End date").fill((date.today() + timedelta(days=60)).isoformat())
         t.get_by_label("Capacity").fill("25")
