@@ -238,3 +238,17 @@ def test_a_member_without_a_role_cannot_create_cohorts(app, login, make_user):
     client = login(app.test_client(), make_user())
     assert client.get("/cohorts/new").status_code == 403
     assert client.get("/cohorts/").status_code == 200
+
+
+def test_sql_filters_agree_with_the_object_rules(world, trainer):
+    cohort = world["cohort"]
+    people = [trainer, *(world[k] for k in ("member", "other_trainer", "staff", "far_staff"))]
+    people += [world["outsider"], world["admin"]]
+    for person in people:
+        managed = db.session.scalars(sa.select(Cohort.id).where(Cohort.managed_by(person))).all()
+        visible = db.session.scalars(sa.select(Cohort.id).where(Cohort.visible_to(person))).all()
+        assert (cohort.id in managed) == cohort.can_manage(person), person.display_name
+        assert (cohort.id in visible) == cohort.can_view(person), person.display_name
+    assert cohort.can_view(world["member"])
+    assert not cohort.can_manage(world["member"])
+    assert not cohort.can_view(world["outsider"])
