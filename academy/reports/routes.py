@@ -140,7 +140,7 @@ def csv_export(slug: str, table: str):
         return csv_response(
             filename,
             [result.columns[0], "Trained by", *result.columns[1:]],
-            [[row.label, row.note.removeprefix("trained by "), *row.values] for row in result.rows],
+            [[row.label, row.note, *row.values] for row in result.rows],
         )
     builder = {
         "monthly": reports.monthly,

@@ -513,7 +513,7 @@ def cascade_table(trees: list[CascadeNode]) -> Table:
                         node.downstream_trainers,
                         node.downstream_members,
                     ],
-                    f"trained by {parents[node.user_id]}" if node.user_id in parents else "",
+                    parents.get(node.user_id, ""),
                 )
             )
     return table

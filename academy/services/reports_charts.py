@@ -10,6 +10,7 @@ styles).
 from __future__ import annotations
 
 import itertools
+import textwrap
 from collections.abc import Sequence
 
 from markupsafe import Markup, escape
@@ -43,29 +44,37 @@ def bar_chart(
     hidden_text: str = "fewer than 10 (hidden)",
 ) -> Markup:
     """Horizontal bars, one per item, with the label above and the value at the end."""
-    width, row, top = 600, 46, 8
-    height = top + row * max(len(items), 1) + 4
+    # About the width of a phone, so that text in the chart stays readable on one;
+    # long labels wrap onto a second or third line.
+    width, top, line = 360, 8, 18
+    labels = [textwrap.wrap(label, 44)[:3] or [""] for label, _ in items]
+    heights = [line * len(lines) + 28 for lines in labels]
+    height = top + sum(heights) + 4
     peak = maximum or max((v for _, v in items if v is not None), default=0) or 1
     described = "; ".join(
         f"{label}: {hidden_text if value is None else f'{value}{unit}'}" for label, value in items
     )
     head, tail = _open(width, height, title, described)
     parts = [head]
-    for index, (label, value) in enumerate(items):
-        y = top + index * row
-        parts.append(
-            f'<text x="0" y="{y + 14}" fill="{INK}" font-size="15" {FONT}>{escape(label)}</text>'
-        )
+    y = top
+    for (_, value), lines, row in zip(items, labels, heights, strict=True):
+        for n, text in enumerate(lines):
+            parts.append(
+                f'<text x="0" y="{y + 14 + n * line}" fill="{INK}" font-size="14" {FONT}>'
+                f"{escape(text)}</text>"
+            )
+        bar_y = y + line * len(lines) + 2
+        y += row
         if value is None:
             parts.append(
-                f'<text x="0" y="{y + 36}" fill="{INK}" font-size="14" font-style="italic" '
+                f'<text x="0" y="{bar_y + 15}" fill="{INK}" font-size="14" font-style="italic" '
                 f"{FONT}>{escape(hidden_text)}</text>"
             )
             continue
-        length = round((width - 90) * value / peak)
+        length = max(round((width - 60) * value / peak), 2)
         parts.append(
-            f'<rect x="0" y="{y + 20}" width="{max(length, 2)}" height="20" fill="{BAR}"/>'
-            f'<text x="{max(length, 2) + 6}" y="{y + 35}" fill="{INK}" font-size="15" '
+            f'<rect x="0" y="{bar_y}" width="{length}" height="20" fill="{BAR}"/>'
+            f'<text x="{length + 6}" y="{bar_y + 15}" fill="{INK}" font-size="15" '
             f'font-weight="700" {FONT}>{value}{escape(unit)}</text>'
         )
     parts.append(tail)
@@ -74,7 +83,7 @@ def bar_chart(
 
 def column_chart(title: str, labels: Sequence[str], values: Sequence[int]) -> Markup:
     """Vertical columns over time (labels like 'Jan 2026'), the value above each column."""
-    width, height, bottom, top = 600, 240, 44, 24
+    width, height, bottom, top = 360, 200, 40, 22
     n = max(len(values), 1)
     slot = width / n
     peak = max(values, default=0) or 1
@@ -93,14 +102,14 @@ def column_chart(title: str, labels: Sequence[str], values: Sequence[int]) -> Ma
             f'<rect x="{x + slot * 0.18:.1f}" y="{base - bar:.1f}" width="{slot * 0.64:.1f}" '
             f'height="{bar:.1f}" fill="{BAR}"/>'
             f'<text x="{x + slot / 2:.1f}" y="{base - bar - 5:.1f}" text-anchor="middle" '
-            f'fill="{INK}" font-size="14" font-weight="700" {FONT}>{value}</text>'
-            f'<text x="{x + slot / 2:.1f}" y="{base + 18}" text-anchor="middle" fill="{INK}" '
-            f'font-size="13" {FONT}>{escape(month)}</text>'
+            f'fill="{INK}" font-size="12" font-weight="700" {FONT}>{value}</text>'
+            f'<text x="{x + slot / 2:.1f}" y="{base + 15}" text-anchor="middle" fill="{INK}" '
+            f'font-size="11" {FONT}>{escape(month)}</text>'
         )
         if index == 0 or month == "Jan":
             parts.append(
-                f'<text x="{x + slot / 2:.1f}" y="{base + 36}" text-anchor="middle" '
-                f'fill="{INK}" font-size="12" {FONT}>{escape(year)}</text>'
+                f'<text x="{x + slot / 2:.1f}" y="{base + 31}" text-anchor="middle" '
+                f'fill="{INK}" font-size="11" {FONT}>{escape(year)}</text>'
             )
     parts.append(tail)
     return Markup("".join(parts))  # noqa: S704 - every text is escaped where it goes in
@@ -109,7 +118,23 @@ def column_chart(title: str, labels: Sequence[str], values: Sequence[int]) -> Ma
 def cascade_chart(title: str, trees: Sequence[CascadeNode]) -> Markup:
     """The cascade as an indented tree: each trainer under the trainer who trained them."""
     nodes = [node for tree in trees for node in tree.walk()]
-    width, row, indent = 600, 34, 26
+    row, indent = 30, 22
+
+    def summary_of(node: CascadeNode) -> str:
+        text = f"{node.members_trained} members"
+        if node.children:
+            n = len(node.children)
+            text += f", {n} new trainer{'s' if n != 1 else ''}"
+        return text
+
+    # As narrow as the tree allows (roughly 7.5 units a character), so text stays readable.
+    width = max(
+        [320]
+        + [
+            round(24 + node.depth * indent + 7.5 * len(f"{node.name} – {summary_of(node)}"))
+            for node in nodes
+        ]
+    )
     height = max(len(nodes), 1) * row + 8
     described = "; ".join(
         f"{node.name} (generation {node.depth + 1}) trained {node.members_trained} members"
@@ -132,12 +157,10 @@ def cascade_chart(title: str, trees: Sequence[CascadeNode]) -> Markup:
             )
     for node in nodes:
         x, y = position[id(node)]
-        summary = f"{node.members_trained} members"
-        if node.children:
-            summary += f", {len(node.children)} new trainer{'s' if len(node.children) != 1 else ''}"
+        summary = summary_of(node)
         parts.append(
             f'<circle cx="{x + 5:.0f}" cy="{y:.0f}" r="5" fill="{BAR}"/>'
-            f'<text x="{x + 16:.0f}" y="{y + 5:.0f}" fill="{INK}" font-size="15" {FONT}>'
+            f'<text x="{x + 16:.0f}" y="{y + 5:.0f}" fill="{INK}" font-size="14" {FONT}>'
             f'<tspan font-weight="700">{escape(node.name)}</tspan> – {escape(summary)}</text>'
         )
     parts.append(tail)
