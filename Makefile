@@ -47,7 +47,8 @@ migration: $(VENV)/.installed
 	bash scripts/regenerate-initial-migration
 
 bench: $(VENV)/.installed system-packages
-	$(BIN)/python bench/run.py
+	@BENCH=1 bash scripts/system-packages
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
