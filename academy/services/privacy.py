@@ -355,6 +355,7 @@ def erase_account(user: User, *, reason: str = "request", actor: User | None = N
     db.session.execute(sa.delete(UserRole).where(UserRole.user_id == user.id))
     db.session.expire(user, ["role_grants", "academy_roles"])
     _scrub_rows(user.id, values)
+    _scrub_email_everywhere(user.email)
     user.email = f"erased-{user.id}-{secrets.token_hex(4)}@erased.invalid"
     user.display_name = ERASED_NAME
     user.password_hash = "!erased"  # noqa: S105 - not a hash: matches no password
@@ -450,6 +451,33 @@ def _scrub_rows(user_id: int, values: Iterable[str]) -> None:
             if changes:
                 db.session.execute(
                     sa.update(table).where(*(k == row[k.name] for k in pk)).values(**changes)
+                )
+
+
+def _scrub_email_everywhere(email: str) -> None:
+    """An e-mail address is unmistakable, so it is looked for in every text column of every
+    table (a row may hold it without pointing at the account, like an invitation)."""
+    pattern = re.compile(re.escape(email), re.IGNORECASE)
+    needle = f"%{email.lower()}%"
+    for table in db.metadata.sorted_tables:
+        if table.name == "users":
+            continue
+        pk = list(table.primary_key.columns)
+        for column in table.columns:
+            if column.primary_key or not isinstance(column.type, sa.String | sa.Text | sa.JSON):
+                continue
+            if isinstance(column.type, sa.String) and (column.type.length or 255) < 6:
+                continue
+            text = sa.cast(column, sa.Text) if isinstance(column.type, sa.JSON) else column
+            rows = db.session.execute(
+                select(*pk, column).where(sa.func.lower(text).like(needle))
+            ).all()
+            for row in rows:
+                value = row[-1]
+                db.session.execute(
+                    sa.update(table)
+                    .where(*(k == row[i] for i, k in enumerate(pk)))
+                    .values({column.name: _scrub(value, pattern)})
                 )
 
 

@@ -201,6 +201,8 @@ def world(app, make_user) -> World:
     # Audit and access-log rows both about and by the member, some with personal values.
     record("test.note", actor=staff, subject=member, email=MEMBER_EMAIL, name=MEMBER_NAME)
     record("test.action", actor=member, subject=other, target=f"{OTHER_NAME}")
+    # A row that holds the member's address without pointing at their account.
+    record("test.letter", actor=staff, subject=other, note=f"copied to {MEMBER_EMAIL.upper()}")
     record_access(staff, member, "admin.member-page")
     record_access(member, other, "cohort.csv-export", target=f"cohort:{cohort.id}")
     request = privacy.open_request(member, "export", actor=staff, channel="staff")
