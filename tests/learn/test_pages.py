@@ -232,3 +232,26 @@ def test_a_retired_course_stays_on_the_record_but_is_not_offered(
     assert "Leading campaigns" not in page
     assert client.get("/courses/organising-basics").status_code == 404
     assert "Organising basics" not in text(client.get("/courses"))
+
+
+def test_catalogue_and_course_page_queries_do_not_grow_with_history(
+    client, login, enrolled, basics, leading, count_queries
+):
+    login(client, enrolled)
+
+    def queries(path) -> int:
+        db.session.expire_all()
+        with count_queries() as statements:
+            assert client.get(path).status_code == 200
+        return len(statements)
+
+    client.get("/courses")
+    before = (queries("/courses"), queries("/courses/organising-basics"))
+    learning.enrol(enrolled, leading, check_prerequisites=False)
+    for lesson in basics.lessons + leading.lessons:
+        learning.complete_lesson(enrolled, lesson)
+    for module in basics.modules:
+        attempt = learning.start_attempt(enrolled, module.quiz)
+        learning.submit_attempt(enrolled, attempt, responses(attempt, wrong(attempt)))
+    db.session.commit()
+    assert (queries("/courses"), queries("/courses/organising-basics")) == before
