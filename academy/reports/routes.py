@@ -52,6 +52,12 @@ def dashboard(slug: str):
         "certificates": reports_charts.column_chart(
             "Certificates issued each month", labels, [row.values[2] for row in monthly.rows]
         ),
+        "joined": reports_charts.column_chart(
+            "Members joining cohorts each month", labels, [row.values[3] for row in monthly.rows]
+        ),
+        "trainers_new": reports_charts.column_chart(
+            "New trainers each month", labels, [row.values[4] for row in monthly.rows]
+        ),
         "courses": reports_charts.bar_chart(
             "Members enrolled in each course", [(row.label, row.values[0]) for row in courses.rows]
         ),

@@ -31,9 +31,10 @@ from academy.models import (
     Enrolment,
     Role,
     TrainerLineage,
+    TrainerPromotion,
     User,
 )
-from academy.models.certificates import CertificateStatus
+from academy.models.certificates import CertificateStatus, PromotionDecision
 from academy.timeutil import utcnow
 
 ACTIVE_DAYS = 30
@@ -222,12 +223,24 @@ def summary(scope: Scope, now: datetime | None = None) -> Summary:
 
 
 def monthly(scope: Scope, today: date | None = None) -> Table:
-    """New enrolments, completions and certificates per month over the last year (3 queries)."""
+    """Per month over the last year: enrolments, completions, certificates, members joining
+    cohorts and trainers promoted (5 queries)."""
     today = today or utcnow().date()
     months = last_months(today)
     start = datetime.fromisoformat(months[0] + "-01").replace(tzinfo=utcnow().tzinfo)
     e = enrolments_in(scope)
     c = certificates_in(scope)
+    joined = (
+        select(CohortMember.joined_at)
+        .where(CohortMember.cohort_id.in_(cohorts_in(scope)))
+        .subquery("j")
+    )
+    promotions = select(TrainerPromotion.decided_at).where(
+        TrainerPromotion.decision == PromotionDecision.PROMOTED
+    )
+    if not scope.national:
+        promotions = promotions.where(TrainerPromotion.academy_id == scope.academy.id)
+    promoted = promotions.subquery("p")
 
     def per_month(column, source) -> dict[str, int]:
         month = month_of(column).label("month")
@@ -239,18 +252,21 @@ def monthly(scope: Scope, today: date | None = None) -> Table:
         )
         return {m: n for m, n in rows}
 
-    enrolled = per_month(e.c.enrolled_at, e)
-    completed = per_month(e.c.completed_at, e)
-    issued = per_month(c.c.issued_at, c)
+    series = [
+        per_month(e.c.enrolled_at, e),
+        per_month(e.c.completed_at, e),
+        per_month(c.c.issued_at, c),
+        per_month(joined.c.joined_at, joined),
+        per_month(promoted.c.decided_at, promoted),
+    ]
     table = Table(
         "monthly",
-        "Each month: enrolments, course completions and certificates issued",
-        ["Month", "Enrolments", "Completions", "Certificates"],
+        "Each month: enrolments, course completions, certificates issued, members joining "
+        "cohorts and new trainers",
+        ["Month", "Enrolments", "Completions", "Certificates", "Joined cohorts", "New trainers"],
     )
     for key in months:
-        table.rows.append(
-            Row(month_label(key), [enrolled.get(key, 0), completed.get(key, 0), issued.get(key, 0)])
-        )
+        table.rows.append(Row(month_label(key), [counts.get(key, 0) for counts in series]))
     return table
 
 

@@ -47,6 +47,7 @@ def test_cascade_follows_trainers_down_the_line(build, make_user, client, login)
     assert tree.downstream_members == 6
     assert tree.downstream_trainers == 2
 
+    assert reports.monthly(reports.Scope(academy_by_slug("north-west"))).rows[-1].values[4] == 2
     national = reports.cascade(reports.Scope(None))
     assert sorted(node.name for node in national) == ["Ada Origin", "Lon Don"]
 
