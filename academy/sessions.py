@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_login import LoginManager
+from sqlalchemy.orm import joinedload
 
 from academy.extensions import db
 from academy.models import User
@@ -13,7 +14,13 @@ def load_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version:
         return None
-    user = db.session.get(User, int(user_id))
+    # One query for the person and their roles (which nearly every page asks about),
+    # instead of three (the roles' own selectin loads).
+    user = db.session.get(
+        User,
+        int(user_id),
+        options=[joinedload(User.role_grants), joinedload(User.academy_roles)],
+    )
     if user is None or not user.is_active or user.session_version != version:
         return None
     return user
