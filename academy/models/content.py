@@ -117,8 +117,13 @@ class Lesson(_Synced, db.Model):
     minutes: Mapped[int]
     position: Mapped[int] = mapped_column(default=0)  # within its module
     # The body is large and only the lesson page needs it: outlines do not load it.
-    body_html: Mapped[str] = deferred(mapped_column(sa.Text, default=""))
-    toc: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    # Its table of contents comes with it (one query): every page that shows a
+    # course's outline loads all its lessons, and decoding each lesson's JSON was
+    # a tenth of the member dashboard's time (bench/findings.md).
+    body_html: Mapped[str] = deferred(mapped_column(sa.Text, default=""), group="body")
+    toc: Mapped[list[dict[str, Any]]] = deferred(
+        mapped_column(sa.JSON, default=list), group="body"
+    )
     source_path: Mapped[str] = mapped_column(sa.String(300))
 
     course: Mapped[Course] = relationship()
