@@ -698,15 +698,17 @@ def verify(code: str) -> Verification | None:
     digest = hash_code(code)
     if len(code) > MAX_CODE_LENGTH:
         digest = "-"  # compared anyway, found never
-    certificate = db.session.scalar(
-        sa.select(Certificate)
-        .options(joinedload(Certificate.user))
+    # One query: the holder's choice comes as a column, not as a whole person
+    # (whose roles would be loaded with them: two more queries on a public page).
+    found = db.session.execute(
+        sa.select(Certificate, User.show_name_on_verification)
+        .outerjoin(User, User.id == Certificate.user_id)
         .where(Certificate.code_hash == digest)
-    )
-    if certificate is None:
+    ).first()
+    if found is None:
         return None
-    holder = certificate.user
-    show_name = holder is not None and holder.show_name_on_verification
+    certificate, show = found
+    show_name = bool(show)
     return Verification(
         status=certificate.public_status(),
         course_title=certificate.course_title,
