@@ -13,7 +13,7 @@ from academy.account.forms import (
 )
 from academy.extensions import db, limiter
 from academy.passwords import verify_password
-from academy.services import ServiceError, equality, privacy
+from academy.services import ServiceError, access_log, equality, privacy
 from academy.timeutil import utcnow
 
 
@@ -24,6 +24,8 @@ def index():
         "account/index.html",
         user=current_user,
         has_equality=bool(equality.answers_of(current_user)),
+        accesses=access_log.recent_access_to(current_user),
+        describe=access_log.describe,
     )
 
 

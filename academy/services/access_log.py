@@ -12,9 +12,37 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from sqlalchemy import select
 
 from academy.extensions import db
 from academy.models import AccessLogEntry, User
+
+# What each kind of entry means, in words a member understands.
+DESCRIPTIONS = {
+    "admin.member-page": "An admin looked at your account",
+    "admin.people-search": "You appeared in an admin's search for a person",
+    "admin.academy-people": "An admin looked at the people working in your academy",
+    "admin.data-requests": "An admin looked at the list of data requests",
+    "data-export": "An admin downloaded a copy of your data",
+    "cohort.csv-export": "Your cohort's progress was downloaded by its trainer or staff",
+    "staff.member-page": "Academy staff looked at your details",
+}
+
+
+def describe(what: str) -> str:
+    return DESCRIPTIONS.get(what, what.replace("-", " ").replace(".", ": ").capitalize())
+
+
+def recent_access_to(user: User, limit: int = 20) -> list[AccessLogEntry]:
+    """The latest times staff saw this person's data: shown to the person themselves."""
+    return list(
+        db.session.scalars(
+            select(AccessLogEntry)
+            .where(AccessLogEntry.subject_user_id == user.id)
+            .order_by(AccessLogEntry.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def record_access(

@@ -199,3 +199,17 @@ def test_email_change_needs_the_password(client, make_user, login, outbox):
     response = client.post("/account/email", data={"email": "new@example.org", "password": "x"})
     assert "Your password is not right." in response.get_data(as_text=True)
     assert outbox == []
+
+
+def test_members_see_when_staff_looked_at_their_data(client, make_user, login):
+    from academy.services.access_log import record_access
+
+    member, admin = make_user(), make_user(roles=("admin",))
+    page = login(client, member).get("/account/").get_data(as_text=True)
+    assert "No staff member has looked at or downloaded your personal data" in page
+    record_access(admin, member, "admin.member-page")
+    record_access(admin, member, "data-export")
+    db.session.commit()
+    page = client.get("/account/").get_data(as_text=True)
+    assert "An admin looked at your account" in page
+    assert "An admin downloaded a copy of your data" in page
