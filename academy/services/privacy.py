@@ -224,7 +224,9 @@ def export_archive(user: User) -> bytes:
 
 def record_export(user: User, *, actor: User | None = None) -> DataRequest:
     """A completed access request: the member (or an admin for them) downloaded the data."""
-    request = open_request(user, RequestKind.EXPORT, actor=actor, channel=_channel(user, actor))
+    request = _open_request_of(user, RequestKind.EXPORT) or open_request(
+        user, RequestKind.EXPORT, actor=actor, channel=_channel(user, actor)
+    )
     complete_request(request, actor=actor or user, audit=False)
     record("privacy.export", actor=actor or user, subject=user)
     return request
@@ -365,7 +367,9 @@ def erase_account(user: User, *, reason: str = "request", actor: User | None = N
     user.end_all_sessions()
     db.session.add(Erasure(user_id=user.id, reason=reason))
     channel = "automatic" if reason == "retention" else _channel(user, actor)
-    request = open_request(user, RequestKind.ERASURE, actor=actor, channel=channel, note=reason)
+    request = _open_request_of(user, RequestKind.ERASURE) or open_request(
+        user, RequestKind.ERASURE, actor=actor, channel=channel, note=reason
+    )
     complete_request(request, actor=actor, audit=False)
     db.session.flush()
     record("account.erase", actor=actor, subject=user, reason=reason)
@@ -514,6 +518,20 @@ def open_request(
     if channel == "staff":
         record("privacy.request.open", actor=actor, subject=user, target=kind)
     return request
+
+
+def _open_request_of(user: User, kind: str) -> DataRequest | None:
+    """The oldest open request of this kind: doing what it asks completes it."""
+    return db.session.scalar(
+        select(DataRequest)
+        .where(
+            DataRequest.user_id == user.id,
+            DataRequest.kind == kind,
+            DataRequest.completed_at.is_(None),
+        )
+        .order_by(DataRequest.received_at, DataRequest.id)
+        .limit(1)
+    )
 
 
 def complete_request(request: DataRequest, *, actor: User | None, audit: bool = True) -> None:

@@ -322,3 +322,14 @@ def test_admin_lists_run_a_fixed_number_of_queries(as_admin, admin, make_user, c
     with count_queries() as large:
         assert as_admin.get(url).status_code == 200
     assert len(large) == len(small)
+
+
+def test_exporting_for_a_member_completes_their_open_request(as_admin, admin, make_user):
+    person = make_user()
+    request = privacy.open_request(person, "export", actor=admin, channel="staff")
+    db.session.commit()
+    as_admin.post(f"/admin/people/{person.id}/export")
+    db.session.refresh(request)
+    assert request.completed_at is not None
+    assert request.handled_by_id == admin.id
+    assert len(db.session.scalars(select(DataRequest)).all()) == 1
