@@ -78,6 +78,7 @@ class FilterForm(FlaskForm):
             SelectChoice("valid", "Valid"),
             SelectChoice("revoked", "Revoked"),
             SelectChoice("superseded", "Replaced"),
+            SelectChoice("renewal", "Due for renewal (or expired)"),
         ],
         validate_choice=False,
     )

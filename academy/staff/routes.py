@@ -30,6 +30,7 @@ from academy.staff.forms import (
     ResumeForm,
     RevokeForm,
 )
+from academy.timeutil import utcnow
 
 STAFF = ("staff", "admin")
 PAGE_SIZE = 50
@@ -78,6 +79,10 @@ def _back(default: str) -> str:
     return default
 
 
+# The home page counts up to this many ("1,000 or more").
+COUNT_CAP = 1000
+
+
 # Home -------------------------------------------------------------------------------------
 
 
@@ -85,8 +90,9 @@ def _back(default: str) -> str:
 @roles_required(*STAFF)
 def index():
     academies = service.academies_of(current_user)
-    waiting = service.eligible_members(current_user)
-    candidates = promotion.candidates(current_user)
+    # Counted, not listed: the lists can hold tens of thousands at full membership.
+    waiting = service.count_eligible(current_user, cap=COUNT_CAP)
+    candidates = promotion.count_candidates(current_user, cap=COUNT_CAP)
     ids = service.staff_academy_ids(current_user)
     batches_query = sa.select(CertificateBatch).order_by(CertificateBatch.id.desc()).limit(5)
     if ids is not None:
@@ -99,8 +105,9 @@ def index():
     return render_template(
         "staff/index.html",
         academies=academies,
-        waiting=len(waiting),
-        candidates=len(candidates),
+        waiting=waiting,
+        candidates=candidates,
+        cap=COUNT_CAP,
         batches=batches,
     )
 
@@ -292,7 +299,13 @@ def certificates():
         query = query.where(Certificate.academy_id == academy_id)
     if course_id := request.args.get("course", 0, type=int):
         query = query.where(Certificate.course_id == course_id)
-    if status := request.args.get("status", ""):
+    status = request.args.get("status", "")
+    if status == "renewal":
+        query = query.where(
+            Certificate.status == "valid",
+            Certificate.expires_on <= utcnow().date() + service.RENEW_WINDOW,
+        )
+    elif status:
         query = query.where(Certificate.status == status)
     if q := (request.args.get("q") or "").strip()[:120]:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -332,6 +345,7 @@ def certificate(certificate_id: int):
         history=history,
         revoke_form=RevokeForm(),
         reissue_form=ReissueForm(),
+        can_renew=service.can_renew(certificate),
     )
 
 
@@ -357,13 +371,23 @@ def revoke(certificate_id: int):
 @bp.post("/certificates/<int:certificate_id>/reissue")
 @roles_required(*STAFF)
 def reissue(certificate_id: int):
+    return _reissue(certificate_id, renew=False)
+
+
+@bp.post("/certificates/<int:certificate_id>/renew")
+@roles_required(*STAFF)
+def renew(certificate_id: int):
+    return _reissue(certificate_id, renew=True)
+
+
+def _reissue(certificate_id: int, *, renew: bool):
     certificate = _certificate_or_404(certificate_id)
     form = ReissueForm()
     if not form.validate_on_submit():
         _form_errors(form)
         return redirect(url_for("staff.certificate", certificate_id=certificate.id))
     try:
-        new = service.reissue(certificate, actor=current_user)
+        new = service.reissue(certificate, actor=current_user, renew=renew)
     except ServiceError as error:
         db.session.rollback()
         flash(str(error), "error")

@@ -15,6 +15,7 @@ holder_bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 AUDIT_ACTIONS = {
     "certificate.issue": "Certificate issued",
     "certificate.reissue": "Certificate re-issued",
+    "certificate.renew": "Certificate renewed",
     "certificate.revoke": "Certificate revoked",
     "certificate.batch": "Cohort batch started",
     "certificate.batch.resume": "Cohort batch resumed",

@@ -8,7 +8,7 @@ from academy.extensions import db
 from academy.services import certificates as service
 from academy.services.academies import academy_by_slug
 
-from .conftest import complete, course
+from .conftest import complete, course, pdf_text
 
 
 def issue(member, staff, expires_on):
@@ -67,3 +67,49 @@ def test_the_expiry_shows_on_the_holders_page(client, login, staff, make_user):
 
     assert "Valid until" in page
     assert certificate.number in page
+
+
+def test_staff_renew_an_expiring_certificate_for_a_new_period(
+    client, login, staff, make_user, outbox
+):
+    member = make_user(name="Renewing Holder")
+    today = dt.date.today()
+    old = issue(member, staff, today + dt.timedelta(days=200))
+    login(client, staff)
+
+    # Not yet: more than 90 days to go.
+    assert "Renew certificate" not in client.get(f"/staff/certificates/{old.id}").get_data(
+        as_text=True
+    )
+    client.post(f"/staff/certificates/{old.id}/renew")
+    db.session.refresh(old)
+    assert old.status == "valid"
+
+    old.expires_on = today - dt.timedelta(days=3)  # expired
+    db.session.commit()
+    listed = client.get("/staff/certificates?status=renewal").get_data(as_text=True)
+    assert old.number in listed
+    assert "Renew certificate" in client.get(f"/staff/certificates/{old.id}").get_data(as_text=True)
+    response = client.post(f"/staff/certificates/{old.id}/renew")
+
+    db.session.refresh(old)
+    assert old.status == "superseded"
+    new = db.session.get(type(old), old.superseded_by_id)
+    assert response.location.endswith(f"/staff/certificates/{new.id}")
+    assert new.status == "valid"
+    assert new.expires_on == service.add_months(new.issued_on, 24)
+    assert "Valid until" in pdf_text(service.pdf_path(new).read_bytes())
+    assert "re-issued your certificate" in outbox[-1].body
+
+
+def test_a_plain_reissue_never_extends_the_validity(client, login, staff, make_user):
+    member = make_user(name="Name Changer")
+    expiry = dt.date.today() + dt.timedelta(days=30)
+    old = issue(member, staff, expiry)
+    login(client, staff)
+
+    client.post(f"/staff/certificates/{old.id}/reissue")
+
+    db.session.refresh(old)
+    new = db.session.get(type(old), old.superseded_by_id)
+    assert new.expires_on == expiry
