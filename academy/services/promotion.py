@@ -87,12 +87,12 @@ class Candidate:
     declined: TrainerPromotion | None = None
 
 
-def candidates(actor: User) -> list[Candidate]:
-    """Graduates of Train the trainer from `actor`'s academies who are not trainers
-    there yet, with the last decline if there was one (a fixed number of queries)."""
+def _candidates_statement(actor: User) -> sa.Select | None:
+    """Unordered: valid Train the trainer certificates of `actor`'s academies whose
+    holders are not trainers there yet (None when the course does not exist)."""
     course = trainer_course()
     if course is None:
-        return []
+        return None
     ids = staff_academy_ids(actor)
     is_trainer_there = sa.exists().where(
         AcademyRole.user_id == Certificate.user_id,
@@ -110,11 +110,29 @@ def candidates(actor: User) -> list[Candidate]:
             User.disabled_at.is_(None),
             ~is_trainer_there,
         )
-        .order_by(Certificate.issued_at, Certificate.id)
     )
     if ids is not None:
         query = query.where(Certificate.academy_id.in_(ids or {-1}))
-    rows = db.session.execute(query).all()
+    return query
+
+
+def count_candidates(actor: User, *, cap: int) -> int:
+    """How many `candidates(actor)` there are, counting at most `cap` (no ordering, no
+    objects: the staff home page's cost does not grow with the membership)."""
+    query = _candidates_statement(actor)
+    if query is None:
+        return 0
+    found = query.with_only_columns(Certificate.id).limit(cap).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(found))
+
+
+def candidates(actor: User) -> list[Candidate]:
+    """Graduates of Train the trainer from `actor`'s academies who are not trainers
+    there yet, with the last decline if there was one (a fixed number of queries)."""
+    query = _candidates_statement(actor)
+    if query is None:
+        return []
+    rows = db.session.execute(query.order_by(Certificate.issued_at, Certificate.id)).all()
     found = [Candidate(user, certificate) for certificate, user in rows]
     if found:
         declines = db.session.scalars(
