@@ -212,3 +212,40 @@ def test_a_batch_renders_every_certificate_with_one_renderer(staff, cohort, monk
     assert len(rendered) == 4
     assert len(made) == 1
     assert all(renderer is made[0] for renderer in rendered)
+
+
+def test_with_redis_the_batch_is_an_rq_job_a_worker_runs(
+    app, client, login, staff, cohort, monkeypatch
+):
+    """REDIS_URL set: issuing a cohort queues an RQ job; a worker issues the certificates."""
+    from rq import Queue, SimpleWorker
+
+    from academy import jobs
+    from tests.deploy.servers import RedisDatabase
+
+    redis_db = RedisDatabase()
+    try:
+        app.config.update(ACADEMY_JOBS_INLINE=False, REDIS_URL=redis_db.url)
+        login(client, staff)
+
+        response = client.post(f"/staff/cohorts/{cohort.id}/certificates")
+
+        batch = db.session.scalar(sa.select(CertificateBatch))
+        assert response.location.endswith(f"/staff/batches/{batch.id}")
+        assert batch.status == BatchStatus.QUEUED  # queued, not run in the request
+        assert valid_certificates(cohort) == []
+        assert "Waiting to start" in client.get(response.location).get_data(as_text=True)
+        queue = Queue("academy", connection=app.extensions["academy_redis"])
+        assert queue.count == 1  # the batch; its e-mails are queued only once it runs
+
+        # The worker runs jobs in this process, with this app (and so this database).
+        monkeypatch.setattr(jobs, "_worker_app", app)
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+        db.session.expire_all()
+        assert len(valid_certificates(cohort)) == 4
+        db.session.refresh(batch)
+        assert batch.status == BatchStatus.DONE
+    finally:
+        app.extensions.pop("academy_redis", None)
+        redis_db.release()
