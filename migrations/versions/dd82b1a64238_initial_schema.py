@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ce231c3a50d3
+Revision ID: dd82b1a64238
 Revises: 
-Create Date: 2026-11-21 16:19:55.356750
+Create Date: 2026-11-21 17:18:46.405424
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import academy.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = 'ce231c3a50d3'
+revision = 'dd82b1a64238'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -380,7 +380,7 @@ def upgrade():
     sa.Column('minutes', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('body_html', sa.Text(), nullable=True),
-    sa.Column('toc', sa.JSON(), nullable=False),
+    sa.Column('toc', sa.JSON(), nullable=True),
     sa.Column('source_path', sa.String(length=300), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('retired_at', academy.models.types.UTCDateTime(timezone=True), nullable=True),
