@@ -1,7 +1,10 @@
-from flask import abort, redirect, render_template, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from academy.access import roles_required
+from academy.extensions import db
+from academy.models import Course
 from academy.reports import bp
 from academy.reports.csvutil import csv_response
 from academy.services import reports, reports_charts
@@ -20,6 +23,17 @@ def _scope_or_404(slug: str) -> reports.Scope:
     if not reports.can_report_on(current_user, scope):
         abort(403)
     return scope
+
+
+def _course_filter() -> Course | None:
+    """The course named by ?course=<slug>, None for every course; 404 if there is no such."""
+    slug = request.args.get("course")
+    if not slug:
+        return None
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        abort(404)
+    return course
 
 
 @bp.get("/")
@@ -96,7 +110,8 @@ def cascade(slug: str):
 @roles_required(*STAFF)
 def equality(slug: str):
     scope = _scope_or_404(slug)
-    report = equality_report(scope)
+    course = _course_filter()
+    report = equality_report(scope, course.id if course else None)
     charts = {
         question.slug: reports_charts.bar_chart(
             f"Share of enrolled members who completed a course: {question.label}",
@@ -110,6 +125,10 @@ def equality(slug: str):
     return render_template(
         "reports/equality.html",
         scope=scope,
+        course=course,
+        courses=db.session.scalars(
+            select(Course).where(Course.retired_at.is_(None)).order_by(Course.position)
+        ).all(),
         report=report,
         charts=charts,
         columns=EQUALITY_COLUMNS,
@@ -139,7 +158,10 @@ def csv_export(slug: str, table: str):
             ],
         )
     if table == "equality":
-        report = equality_report(scope)
+        course = _course_filter()
+        report = equality_report(scope, course.id if course else None)
+        if course is not None:
+            filename = filename.replace("-equality-", f"-equality-{course.slug}-")
         return csv_response(filename, ["Question", *EQUALITY_COLUMNS], report.csv_rows())
     if table == "cascade":
         result = reports.cascade_table(reports.cascade(scope))

@@ -107,8 +107,9 @@ def month_label(key: str) -> str:
     return date(int(year), int(month), 1).strftime("%b %Y")
 
 
-def enrolments_in(scope: Scope) -> sa.Subquery:
-    """One row per enrolment in scope: user_id, course_id, cohort_id, dates."""
+def enrolments_in(scope: Scope, course_id: int | None = None) -> sa.Subquery:
+    """One row per enrolment in scope (in one course if given): user_id, course_id, cohort_id,
+    dates."""
     if scope.national:
         query = select(
             Enrolment.user_id,
@@ -138,10 +139,12 @@ def enrolments_in(scope: Scope) -> sa.Subquery:
             )
             .where(Cohort.academy_id == scope.academy.id)
         )
+    if course_id is not None:
+        query = query.where(Enrolment.course_id == course_id)
     return query.subquery("e")
 
 
-def certificates_in(scope: Scope) -> sa.Subquery:
+def certificates_in(scope: Scope, course_id: int | None = None) -> sa.Subquery:
     """Certificates issued in scope (re-issues that replaced another are not counted twice)."""
     query = select(
         Certificate.id,
@@ -152,6 +155,8 @@ def certificates_in(scope: Scope) -> sa.Subquery:
     ).where(Certificate.status != CertificateStatus.SUPERSEDED)
     if not scope.national:
         query = query.where(Certificate.academy_id == scope.academy.id)
+    if course_id is not None:
+        query = query.where(Certificate.course_id == course_id)
     return query.subquery("c")
 
 

@@ -96,11 +96,11 @@ def csv_cell(value: int | None) -> object:
     return SUPPRESSED_CSV if value is None else value
 
 
-def equality_report(scope: Scope) -> EqualityReport:
-    """The whole report in three queries (questions, totals, grouped counts)."""
+def equality_report(scope: Scope, course_id: int | None = None) -> EqualityReport:
+    """The whole report (for one course, if given) in three queries."""
     questions = all_questions(include_inactive=True)
-    e = enrolments_in(scope)
-    c = certificates_in(scope)
+    e = enrolments_in(scope, course_id)
+    c = certificates_in(scope, course_id)
     enrolled_ids = select(e.c.user_id)
     completed_ids = select(e.c.user_id).where(e.c.completed_at.is_not(None))
     certified_ids = select(c.c.user_id).where(c.c.user_id.is_not(None))

@@ -109,3 +109,18 @@ def test_no_page_shows_one_persons_answers_to_staff(client, login, make_user, bu
     page = client.get(f"/admin/people/{member.id}").get_data(as_text=True)
     assert "Black, Black British" not in page
     assert "Woman" not in page
+
+
+def test_equality_report_for_one_course(client, login, make_user, groups):
+    login(client, make_user(roles=("staff",)))
+    every = _csv(client, "/reports/north-west/equality.csv")
+    same = _csv(client, "/reports/north-west/equality.csv?course=organising-basics")
+    assert same == every  # everyone in the fixture took this course
+    other = _csv(client, "/reports/north-west/equality.csv?course=leading-campaigns")
+    _assert_no_small_count(other)
+    assert other[-1][2:] == ["<10", "<10", "<10", "<10", "<10"]
+    page = client.get("/reports/north-west/equality?course=leading-campaigns")
+    assert "Showing members enrolled in <strong>Leading campaigns</strong>" in page.get_data(
+        as_text=True
+    )
+    assert client.get("/reports/north-west/equality?course=nope").status_code == 404
