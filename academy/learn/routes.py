@@ -22,7 +22,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from academy.access import public, signed_in
 from academy.content.media import image_path
@@ -31,6 +31,9 @@ from academy.learn import bp
 from academy.learn.forms import ActionForm, AnswersForm
 from academy.models import Course, Enrolment, Lesson, Module, Question, Quiz
 from academy.services import ServiceError, learning
+
+# Where a new member should start: foundation courses first.
+LEVEL_ORDER = {"foundation": 0, "intermediate": 1, "advanced": 2}
 
 # Loading ------------------------------------------------------------------------------
 
@@ -153,7 +156,9 @@ def catalogue():
         db.session.scalars(
             select(Course)
             .where(Course.retired_at.is_(None))
-            .order_by(Course.position, Course.title)
+            .order_by(
+                case(LEVEL_ORDER, value=Course.level, else_=len(LEVEL_ORDER)), Course.position
+            )
         )
     )
     progress = {}

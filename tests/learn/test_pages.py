@@ -255,3 +255,9 @@ def test_catalogue_and_course_page_queries_do_not_grow_with_history(
         learning.submit_attempt(enrolled, attempt, responses(attempt, wrong(attempt)))
     db.session.commit()
     assert (queries("/courses"), queries("/courses/organising-basics")) == before
+
+
+def test_catalogue_lists_foundation_courses_first(client):
+    html = client.get("/courses").get_data(as_text=True)
+    # organising-basics is a foundation course; leading-campaigns builds on it.
+    assert html.index("/courses/organising-basics") < html.index("/courses/leading-campaigns")
