@@ -79,8 +79,9 @@ def _back(default: str) -> str:
     return default
 
 
-# The home page counts up to this many ("1,000 or more").
-COUNT_CAP = 1000
+# The home page counts up to this many ("100 or more"): finding them costs the
+# database time in proportion to the cap, not to the membership.
+COUNT_CAP = 100
 
 
 # Home -------------------------------------------------------------------------------------
