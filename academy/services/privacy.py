@@ -12,7 +12,9 @@ Erasure anonymises rather than deletes where counts depend on the row: the
 cohort places and certificates keep pointing at it (so an academy's totals do
 not change), equality answers are deleted, certificates stop verifying and
 their PDFs are removed, and audit and access logs keep the event with any
-personal value scrubbed.
+personal value scrubbed. The person's e-mail address is also looked for in
+every text column of every table, since a row may hold it without pointing at
+the account (a cohort invitation, a note).
 """
 
 from __future__ import annotations
