@@ -628,6 +628,25 @@ def render_results() -> str:
         "on the machine below; throughput is compared with the bare Flask page **in the "
         "same run**, which is what the targets are about."
     )
+    met = total = 0
+    for run in runs:
+        bare = run["results"]["bare"]["rps"]
+        for name, (target, _) in TARGETS.items():
+            data = run["results"].get(name)
+            if not data:
+                continue
+            checks = [data["p99_us"] / 1000 <= P99_LIMIT_MS]
+            if target is not None:
+                checks.append(data["rps"] / bare >= target)
+            met += sum(checks)
+            total += len(checks)
+    out += [
+        "",
+        f"**Verdict: {met} of {total} target checks met** across the runs below (ratio to "
+        f"the bare page, p99 ≤ {P99_LIMIT_MS} ms at {runs[0]['connections'] if runs else 16} "
+        "connections). What stands in the way, what was fixed and what it gained: "
+        '"What was found" and "Targets" at the end.',
+    ]
     out += ["", "## Machine", ""]
     for key in (
         "cpu",
