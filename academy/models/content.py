@@ -121,9 +121,7 @@ class Lesson(_Synced, db.Model):
     # course's outline loads all its lessons, and decoding each lesson's JSON was
     # a tenth of the member dashboard's time (bench/findings.md).
     body_html: Mapped[str] = deferred(mapped_column(sa.Text, default=""), group="body")
-    toc: Mapped[list[dict[str, Any]]] = deferred(
-        mapped_column(sa.JSON, default=list), group="body"
-    )
+    toc: Mapped[list[dict[str, Any]]] = deferred(mapped_column(sa.JSON, default=list), group="body")
     source_path: Mapped[str] = mapped_column(sa.String(300))
 
     course: Mapped[Course] = relationship()
