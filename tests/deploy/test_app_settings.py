@@ -54,3 +54,17 @@ def test_signed_links_are_redacted_from_access_logs():
     token = "eyJ1IjoxfQ.Z0x9aQ.abcdefghijklmnopqrstuvwxyz0123456789ABCD"
     assert redact_path(f"/confirm/{token}") == "/confirm/[redacted]"
     assert redact_path("/verify/7QK2-M9XD-4HTR-PW3B") == "/verify/7QK2-M9XD-4HTR-PW3B"
+
+
+def test_the_worker_needs_redis(app):
+    app.config["REDIS_URL"] = None
+    result = app.test_cli_runner().invoke(args=["academy", "worker", "--burst"])
+    assert result.exit_code != 0
+    assert "REDIS_URL is not set" in result.output
+
+
+def test_benchmark_data_is_never_seeded_in_production(app):
+    app.config["ACADEMY_ENV"] = "production"
+    result = app.test_cli_runner().invoke(args=["academy", "seed-bench", "--members", "1000"])
+    assert result.exit_code != 0
+    assert "never seeded in production" in result.output
