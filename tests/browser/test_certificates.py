@@ -18,8 +18,9 @@ from academy.models import Cohort, CohortMember, CohortTrainer, Course, Enrolmen
 from academy.services import accounts
 from academy.services.academies import academy_by_slug
 from academy.timeutil import utcnow
+from tests.browser.helpers import assert_phone_ready, sign_in
 from tests.certificates.conftest import qr_codes
-from tests.conftest import PASSWORD, axe_violations
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -82,20 +83,6 @@ def people(live_server):
         return {"staff": staff.email, "holder": holder.email}
 
 
-def _sign_in(page, url, email):
-    page.goto(url + "/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Sign out").wait_for()
-
-
-def _fits_and_accessible(page):
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, (page.url, width)
-    assert axe_violations(page) == [], page.url
-
-
 def test_issue_verify_download_and_revoke(live_server, browser, people):
     url = live_server.url
     contexts = [
@@ -105,16 +92,16 @@ def test_issue_verify_download_and_revoke(live_server, browser, people):
     staff, holder, public = (context.new_page() for context in contexts)
     try:
         # Staff find the member waiting and issue the certificate.
-        _sign_in(staff, url, people["staff"])
+        sign_in(staff, url, people["staff"])
         staff.get_by_role("link", name="Staff").first.click()
-        _fits_and_accessible(staff)
+        assert_phone_ready(staff)
         staff.get_by_role("link", name="See who is waiting and issue certificates").click()
         staff.get_by_role("heading", name="Waiting for a certificate").wait_for()
-        _fits_and_accessible(staff)
+        assert_phone_ready(staff)
         staff.get_by_role("button", name="Issue certificate to Hollie O'Holder").click()
         flash = staff.get_by_role("status").filter(has_text="Its verification link")
         flash.wait_for()
-        _fits_and_accessible(staff)
+        assert_phone_ready(staff)
         link = re.search(r"(http://127\.0\.0\.1:\d+/verify/[A-Za-z0-9_-]+)", flash.inner_text())
         verify_url = link.group(1)
         number = re.search(r"OA-\d{4}-\d{6}", flash.inner_text()).group(0)
@@ -124,16 +111,16 @@ def test_issue_verify_download_and_revoke(live_server, browser, people):
         assert public.get_by_text("Valid.").is_visible()
         assert public.get_by_text("Organising basics").is_visible()
         assert public.get_by_text("Hollie").count() == 0
-        _fits_and_accessible(public)
+        assert_phone_ready(public)
         public.goto(url + "/verify/not-a-real-code-at-all")
         public.get_by_role("heading", name="Certificate not found").wait_for()
-        _fits_and_accessible(public)
+        assert_phone_ready(public)
 
         # The holder downloads the PDF: it names them, the course and the number, and its
         # QR code is the verification link.
-        _sign_in(holder, url, people["holder"])
+        sign_in(holder, url, people["holder"])
         holder.goto(url + "/certificates/")
-        _fits_and_accessible(holder)
+        assert_phone_ready(holder)
         with holder.expect_download() as download:
             holder.get_by_role("link", name="Download the PDF of your Organising basics").click()
         pdf = open(download.value.path(), "rb").read()  # noqa: SIM115
@@ -155,11 +142,11 @@ def test_issue_verify_download_and_revoke(live_server, browser, people):
         staff.get_by_label("Reason for revoking").fill("Issued before the final assessment.")
         staff.get_by_role("button", name="Revoke certificate").click()
         staff.get_by_text(f"Certificate {number} is revoked.").wait_for()
-        _fits_and_accessible(staff)
+        assert_phone_ready(staff)
         public.goto(verify_url)
         assert public.get_by_text("Revoked.").is_visible()
         assert public.get_by_text("final assessment").count() == 0
-        _fits_and_accessible(public)
+        assert_phone_ready(public)
 
         # A whole cohort at once, with its progress page.
         staff.goto(url + "/staff/eligible")
@@ -168,7 +155,7 @@ def test_issue_verify_download_and_revoke(live_server, browser, people):
         ).click()
         staff.get_by_text("2 of 2 done").wait_for()
         assert staff.get_by_text("2 issued").is_visible()
-        _fits_and_accessible(staff)
+        assert_phone_ready(staff)
 
         # The other staff pages hold up too.
         for path, heading in (
@@ -179,26 +166,26 @@ def test_issue_verify_download_and_revoke(live_server, browser, people):
         ):
             staff.goto(url + path)
             staff.get_by_role("heading", name=heading, exact=True).wait_for()
-            _fits_and_accessible(staff)
+            assert_phone_ready(staff)
         assert staff.get_by_text("Certificate revoked").first.is_visible()
         public.goto(url + "/verify/")
-        _fits_and_accessible(public)
+        assert_phone_ready(public)
 
         # Promotion: the test curriculum's Organising basics stands in for Train the
         # trainer, so the cohort's graduates are candidates.
         live_server.app.config["ACADEMY_TRAINER_COURSE"] = "organising-basics"
         staff.goto(url + "/staff/promotions")
         staff.get_by_role("heading", name="Cohort Person 0").wait_for()
-        _fits_and_accessible(staff)
+        assert_phone_ready(staff)
         staff.get_by_role("button", name="Promote Cohort Person 0 to trainer").click()
         staff.get_by_text("Cohort Person 0 is now a trainer").wait_for()
         row = staff.get_by_role("row").filter(has_text="Cohort Person 0")
         assert "Trevor Trainer, in Bolton evening cohort" in row.inner_text()
-        _fits_and_accessible(staff)
+        assert_phone_ready(staff)
         staff.goto(url + "/staff/lineage")
         lineage = staff.locator("ul.lineage").first.inner_text()
         assert lineage.index("Trevor Trainer") < lineage.index("Cohort Person 0")
-        _fits_and_accessible(staff)
+        assert_phone_ready(staff)
     finally:
         live_server.app.config.pop("ACADEMY_TRAINER_COURSE", None)
         for context in contexts:
@@ -246,10 +233,10 @@ def test_the_batch_page_follows_a_running_batch(live_server, page, people):
         db.session.commit()
         db.session.remove()
 
-    _sign_in(page, live_server.url, people["staff"])
+    sign_in(page, live_server.url, people["staff"])
     page.goto(f"{live_server.url}/staff/batches/{batch_id}")
     page.get_by_text("Waiting to start: 0 of 2 done").wait_for()
-    _fits_and_accessible(page)
+    assert_phone_ready(page)
 
     with app.app_context():
         service.run_batch(batch_id)
@@ -260,4 +247,4 @@ def test_the_batch_page_follows_a_running_batch(live_server, page, people):
     assert (
         page.get_by_role("row").filter(has_text="Wigan Person 1").get_by_text("Issued").is_visible()
     )
-    _fits_and_accessible(page)
+    assert_phone_ready(page)

@@ -15,7 +15,8 @@ from academy.models import Enrolment
 from academy.services import accounts
 from academy.services.academies import academy_by_slug
 from academy.timeutil import utcnow
-from tests.conftest import PASSWORD, axe_violations
+from tests.browser.helpers import assert_phone_ready, sign_in
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -34,20 +35,6 @@ def people(live_server):
         return {"trainer": trainer.email, "member": member.email, "member_id": member.id}
 
 
-def _sign_in(page, url, email):
-    page.goto(url + "/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Sign out").wait_for()
-
-
-def _fits_and_accessible(page):
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, (page.url, width)
-    assert axe_violations(page) == [], page.url
-
-
 def test_a_trainer_runs_a_cohort_end_to_end(live_server, browser, people):
     url = live_server.url
     outbox = live_server.app.extensions["mailman"].outbox
@@ -57,11 +44,11 @@ def test_a_trainer_runs_a_cohort_end_to_end(live_server, browser, people):
     t, m = trainer.new_page(), member.new_page()
     try:
         # The trainer creates the cohort.
-        _sign_in(t, url, people["trainer"])
+        sign_in(t, url, people["trainer"])
         t.get_by_role("link", name="Cohorts").first.click()
-        _fits_and_accessible(t)
+        assert_phone_ready(t)
         t.get_by_role("link", name="Create a cohort").click()
-        _fits_and_accessible(t)
+        assert_phone_ready(t)
         t.get_by_label("Course").select_option(label="Organising basics")
         t.get_by_label("Cohort name").fill("Browser cohort")
         t.get_by_label("In person").check()
@@ -80,14 +67,14 @@ def test_a_trainer_runs_a_cohort_end_to_end(live_server, browser, people):
         t.get_by_role("button", name="Make a join code").click()
         code = t.locator("code.join-code").first.inner_text()
         assert len(code) == 9  # ABCD-EFGH
-        _fits_and_accessible(t)
+        assert_phone_ready(t)
 
         # A session next week.
         t.get_by_role("link", name="Back to Browser cohort").click()
         cohort_url = t.url
         t.get_by_role("link", name="Sessions and attendance").click()
         t.get_by_role("link", name="Schedule a session").click()
-        _fits_and_accessible(t)
+        assert_phone_ready(t)
         t.get_by_label("Title").fill("Listening campaigns workshop")
         t.get_by_label("Date").fill((date.today() + timedelta(days=7)).isoformat())
         t.get_by_label("Start time").fill("19:00")
@@ -95,20 +82,20 @@ def test_a_trainer_runs_a_cohort_end_to_end(live_server, browser, people):
         t.get_by_label("Agenda").fill("Welcome\nPractise listening in pairs")
         t.get_by_role("button", name="Save session").click()
         t.get_by_text("Session saved").wait_for()
-        _fits_and_accessible(t)
+        assert_phone_ready(t)
 
         # The member joins with the code, typed in lower case.
-        _sign_in(m, url, people["member"])
+        sign_in(m, url, people["member"])
         m.goto(url + "/join")
-        _fits_and_accessible(m)
+        assert_phone_ready(m)
         m.get_by_label("Join code").fill(code.lower())
         m.get_by_role("button", name="Continue").click()
-        _fits_and_accessible(m)
+        assert_phone_ready(m)
         m.get_by_role("button", name="Join this cohort").click()
         m.get_by_text("Welcome to Browser cohort").wait_for()
         member_cohort_url = m.url
         assert m.get_by_role("heading", name="Listening campaigns workshop").is_visible()
-        _fits_and_accessible(m)
+        assert_phone_ready(m)
         with m.expect_download() as download:
             m.get_by_role(
                 "link", name="Add “Listening campaigns workshop” to your calendar"
@@ -121,13 +108,13 @@ def test_a_trainer_runs_a_cohort_end_to_end(live_server, browser, people):
         m.goto(url + "/dashboard")
         assert m.get_by_role("heading", name="Upcoming sessions").is_visible()
         assert m.get_by_role("heading", name="Listening campaigns workshop").is_visible()
-        _fits_and_accessible(m)
+        assert_phone_ready(m)
 
         # The trainer takes attendance.
         t.goto(cohort_url)
         t.get_by_role("link", name="Sessions and attendance").click()
         t.get_by_role("link", name="Take attendance for Listening campaigns workshop").click()
-        _fits_and_accessible(t)
+        assert_phone_ready(t)
         t.get_by_role("group", name="Mena Member").get_by_label("Present").check()
         t.get_by_role("button", name="Save attendance").click()
         t.get_by_text("Attendance saved for 1 members").wait_for()
@@ -135,7 +122,7 @@ def test_a_trainer_runs_a_cohort_end_to_end(live_server, browser, people):
         # The trainer e-mails the cohort.
         t.goto(cohort_url)
         t.get_by_role("link", name="Send an announcement").click()
-        _fits_and_accessible(t)
+        assert_phone_ready(t)
         t.get_by_label("Subject").fill("Bring a friend")
         t.get_by_label("Message").fill("Everyone is welcome next week.")
         t.get_by_role("button", name="Send to the cohort").click()
@@ -153,7 +140,7 @@ def test_a_trainer_runs_a_cohort_end_to_end(live_server, browser, people):
             enrolment.completed_at = utcnow()
             db.session.commit()
         t.reload()
-        _fits_and_accessible(t)
+        assert_phone_ready(t)
         t.get_by_role("button", name="Sign off Mena Member").click()
         t.get_by_text("Mena Member signed off.").wait_for()
         assert t.get_by_text("Signed off", exact=True).first.is_visible()
@@ -177,4 +164,4 @@ def test_a_visitor_following_an_invitation_signs_in_first(live_server, page, peo
     page.goto(live_server.url + "/join/some-invitation-token-abcdefghijklmnop")
     assert "/login" in page.url
     assert "next=" in page.url
-    _fits_and_accessible(page)
+    assert_phone_ready(page)

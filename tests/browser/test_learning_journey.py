@@ -11,22 +11,11 @@ import urllib.request
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import axe_violations
+from tests.browser.helpers import assert_phone_ready
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "a perfectly long passphrase"
-
-
-def _fits_a_phone(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, (page.url, width)
-
-
-def _check(page) -> None:
-    """Every page type: no axe-core violations and nothing wider than the phone."""
-    assert axe_violations(page) == [], page.url
-    _fits_a_phone(page)
 
 
 def _register(live_server, page, name: str, email: str) -> None:
@@ -64,19 +53,19 @@ def test_the_whole_learning_journey(live_server, page):
     # The catalogue and a course page.
     page.get_by_role("link", name="Courses").first.click()
     page.get_by_role("heading", name="Courses", level=1).wait_for()
-    _check(page)
+    assert_phone_ready(page)
     page.get_by_role("link", name="Leading campaigns").click()
     assert page.get_by_text("Complete this one first").is_visible()
-    _check(page)
+    assert_phone_ready(page)
     page.get_by_role("link", name="Organising basics").first.click()
     assert page.get_by_text("Credit hours", exact=True).is_visible()
-    _check(page)
+    assert_phone_ready(page)
 
     # Enrol: straight to the first lesson.
     page.get_by_role("button", name="Enrol in this course").click()
     page.get_by_role("heading", name="Why we listen first", level=1).wait_for()
     assert page.get_by_text("Lesson 1 of 2 in module 1").is_visible()
-    _check(page)
+    assert_phone_ready(page)
 
     # Mark it complete with the keyboard, then the rest of the module with the mouse.
     button = page.get_by_role("button", name=re.compile("Mark as complete"))
@@ -93,21 +82,21 @@ def test_the_whole_learning_journey(live_server, page):
 
     # The quiz page, then a failed attempt.
     page.get_by_role("heading", name="Quiz: Listening campaigns", level=1).wait_for()
-    _check(page)
+    assert_phone_ready(page)
     page.get_by_role("button", name="Start the quiz").click()
     page.get_by_role("button", name="Submit answers").wait_for()
-    _check(page)
+    assert_phone_ready(page)
     # A mistake first: the short answer left empty is explained, nothing is lost.
     page.get_by_label("Asking residents what matters most to them").check()
     page.get_by_role("button", name="Submit answers").click()
     assert page.get_by_role("alert").filter(has_text="There is a problem").is_visible()
     assert page.get_by_label("Asking residents what matters most to them").is_checked()
-    _check(page)
+    assert_phone_ready(page)
     _answer_listening_quiz(page, right=False)
     assert page.get_by_text("not passed").first.is_visible()
     assert page.get_by_text("A slogan comes much later.").is_visible()
     assert page.get_by_text("Correct answer", exact=True).count() == 0
-    _check(page)
+    assert_phone_ready(page)
 
     # Try again and pass: now the answers are shown.
     page.get_by_role("button", name="Try again").click()
@@ -137,7 +126,7 @@ def test_the_whole_learning_journey(live_server, page):
     results = page.get_by_role("table")
     assert results.get_by_text("Listening campaigns").is_visible()
     assert results.get_by_text("100%").first.is_visible()
-    _check(page)
+    assert_phone_ready(page)
 
     # The course that needed it can now be taken.
     page.goto(live_server.url + "/courses/leading-campaigns")
@@ -148,10 +137,10 @@ def test_content_is_not_served_before_enrolling(live_server, page):
     _register(live_server, page, "Sam Stranger", "sam.stranger@example.org")
     page.goto(live_server.url + "/courses/organising-basics/lessons/why-listen-first")
     page.get_by_role("heading", name=re.compile("Enrol in Organising basics")).wait_for()
-    _check(page)
+    assert_phone_ready(page)
     page.goto(live_server.url + "/dashboard")
     assert page.get_by_text("You are not taking a course").is_visible()
-    _check(page)
+    assert_phone_ready(page)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -205,7 +194,7 @@ def test_two_tabs_and_a_burst_of_submissions_record_one_attempt(live_server, pag
     _answer_listening_quiz(other, right=True)
     assert other.get_by_text("You have already submitted this attempt.").is_visible()
     assert other.get_by_text("You scored 0%").first.is_visible()
-    _check(other)
+    assert_phone_ready(other)
 
     # A burst of identical submissions of a new attempt: one is recorded.
     page.goto(quiz)
