@@ -419,64 +419,49 @@ def promotions():
     )
 
 
-@bp.post("/promotions/promote")
-@roles_required(*STAFF)
-def promote():
-    form = PromoteForm()
+def _change_trainer_role(form, action, success: str):
+    """Promote, decline or demote: the same checks, one service call, one message.
+
+    `success` is formatted with the member's name and the academy's full name.
+    """
     if not form.validate_on_submit():
         _form_errors(form)
         return redirect(url_for("staff.promotions"))
     member = _user_or_404(form.user_id.data)
     academy = _academy_or_404(form.academy_id.data)
     try:
-        promotion.promote(member, academy, actor=current_user, note=form.note.data)
+        action(member, academy, actor=current_user, note=form.note.data)
     except ServiceError as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("staff.promotions"))
     db.session.commit()
-    flash(f"{member.display_name} is now a trainer in {academy.full_name}.", "success")
+    flash(success.format(name=member.display_name, academy=academy.full_name), "success")
     return redirect(url_for("staff.promotions"))
+
+
+@bp.post("/promotions/promote")
+@roles_required(*STAFF)
+def promote():
+    return _change_trainer_role(
+        PromoteForm(), promotion.promote, "{name} is now a trainer in {academy}."
+    )
 
 
 @bp.post("/promotions/decline")
 @roles_required(*STAFF)
 def decline():
-    form = DeclineForm()
-    if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(url_for("staff.promotions"))
-    member = _user_or_404(form.user_id.data)
-    academy = _academy_or_404(form.academy_id.data)
-    try:
-        promotion.decline(member, academy, actor=current_user, note=form.note.data)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("staff.promotions"))
-    db.session.commit()
-    flash(f"Declined for now: {member.display_name}. They have been told.", "success")
-    return redirect(url_for("staff.promotions"))
+    return _change_trainer_role(
+        DeclineForm(), promotion.decline, "Declined for now: {name}. They have been told."
+    )
 
 
 @bp.post("/trainers/demote")
 @roles_required(*STAFF)
 def demote():
-    form = DemoteForm()
-    if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(url_for("staff.promotions"))
-    member = _user_or_404(form.user_id.data)
-    academy = _academy_or_404(form.academy_id.data)
-    try:
-        promotion.demote(member, academy, actor=current_user, note=form.note.data)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("staff.promotions"))
-    db.session.commit()
-    flash(f"{member.display_name} is no longer a trainer in {academy.full_name}.", "success")
-    return redirect(url_for("staff.promotions"))
+    return _change_trainer_role(
+        DemoteForm(), promotion.demote, "{name} is no longer a trainer in {academy}."
+    )
 
 
 @bp.get("/lineage")
