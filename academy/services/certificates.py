@@ -272,6 +272,9 @@ def check_eligible(member: User, course: Course, cohort: Cohort | None = None) -
     """
     if not course.accredited:
         raise ServiceError(f"{course.title} is not an accredited course.")
+    if member.disabled_at is not None:
+        # Closed or erased accounts: a certificate would carry no holder to verify.
+        raise ServiceError("This account has been closed, so no certificate can be issued.")
     if cohort is not None and cohort.course_id != course.id:
         raise ServiceError("That cohort is for a different course.")
     enrolment = db.session.scalar(

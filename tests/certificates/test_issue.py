@@ -373,3 +373,33 @@ def test_a_certificate_that_cannot_be_laid_out_is_refused_with_a_reason(
     assert certificates_of(member) == []
     page = client.get(response.location).get_data(as_text=True).replace("&#39;", "'")
     assert "does not fit on one certificate page" in page
+
+
+def test_an_erased_member_is_neither_listed_nor_certified(client, login, staff, member):
+    from academy.services.privacy import erase_account
+
+    complete(member)
+    erase_account(member)
+    db.session.commit()
+    assert all(e.user.id != member.id for e in service.eligible_members(staff))
+    with pytest.raises(ServiceError, match="account has been closed"):
+        service.check_eligible(member, course("organising-basics"))
+    login(client, staff)
+    issue_self_study(client, member)
+    assert certificates_of(member) == []
+
+
+def test_staff_viewing_a_certificate_is_recorded_in_the_holder_access_log(
+    client, login, staff, member
+):
+    from academy.models.privacy import AccessLogEntry
+
+    complete(member)
+    login(client, staff)
+    issue_self_study(client, member)
+    [certificate] = certificates_of(member)
+    assert client.get(f"/staff/certificates/{certificate.id}").status_code == 200
+    [entry] = db.session.scalars(
+        sa.select(AccessLogEntry).where(AccessLogEntry.subject_user_id == member.id)
+    ).all()
+    assert (entry.actor_id, entry.what) == (staff.id, "staff.certificate-page")
