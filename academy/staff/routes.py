@@ -18,6 +18,7 @@ from academy.models import Academy, AuditEvent, Cohort, Course, User
 from academy.models.certificates import Certificate, CertificateBatch
 from academy.services import ServiceError, promotion
 from academy.services import certificates as service
+from academy.services.access_log import record_access
 from academy.staff import bp
 from academy.staff.forms import (
     DeclineForm,
@@ -333,6 +334,11 @@ def certificates():
 def certificate(certificate_id: int):
     certificate = _certificate_or_404(certificate_id)
     holder = db.session.get(User, certificate.user_id) if certificate.user_id else None
+    if holder is not None:
+        record_access(
+            current_user, holder, "staff.certificate-page", f"certificate:{certificate.id}"
+        )
+        db.session.commit()
     history = db.session.scalars(
         sa.select(AuditEvent)
         .options(selectinload(AuditEvent.actor))
