@@ -42,9 +42,10 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Until the first release the schema lives in one initial migration, made from the models.
+# A schema change is a new, reviewed Alembic migration: make migration MESSAGE="why".
 migration: $(VENV)/.installed
-	bash scripts/regenerate-initial-migration
+	DATABASE_URL="sqlite:///$$(mktemp -d)/autogenerate.sqlite3" FLASK_ACADEMY_CHECK_CURRICULUM=false \
+	  sh -c '$(FLASK) db upgrade && $(FLASK) db migrate -m "$(MESSAGE)"'
 
 bench: $(VENV)/.installed system-packages
 	@BENCH=1 bash scripts/system-packages

@@ -70,7 +70,8 @@ class Certificate(db.Model):
     number: Mapped[str] = mapped_column(sa.String(32), unique=True)  # OA-2026-000123
     # sha256 hex of the verification code; the code itself is only in the PDF.
     code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    # None once the holder's account is erased: the certificate still verifies.
+    # Erasure keeps this pointing at the anonymised account (so academy counts stay
+    # right); the certificate then answers "not found" on verification.
     user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
