@@ -1,20 +1,14 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from academy.auth.forms import display_name_field
 from academy.services.equality import Question
 
 
 class DetailsForm(FlaskForm):
-    display_name = StringField(
-        "Your name",
-        description="As you would like it to appear on your certificates.",
-        validators=[
-            DataRequired("Enter your name."),
-            Length(max=120, message="Use at most 120 characters."),
-        ],
-    )
+    display_name = display_name_field()
     show_name_on_verification = BooleanField("Show my name to people who check my certificates")
 
 

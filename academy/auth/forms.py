@@ -9,13 +9,9 @@ EMAIL = [
 ]
 
 
-class LoginForm(FlaskForm):
-    email = EmailField("E-mail address", validators=EMAIL)
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
-
-
-class RegisterForm(FlaskForm):
-    display_name = StringField(
+def display_name_field() -> StringField:
+    """The name a person chooses for their certificates (registration and account page)."""
+    return StringField(
         "Your name",
         description="As you would like it to appear on your certificates.",
         validators=[
@@ -23,6 +19,15 @@ class RegisterForm(FlaskForm):
             Length(max=120, message="Use at most 120 characters."),
         ],
     )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail address", validators=EMAIL)
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+
+
+class RegisterForm(FlaskForm):
+    display_name = display_name_field()
     email = EmailField("E-mail address", validators=EMAIL)
     password = PasswordField(
         "Password",

@@ -74,8 +74,27 @@ class ModuleProgress:
         return self.lessons_done >= self.lessons_total and (self.quiz is None or self.quiz.passed)
 
 
+class _PercentDone:
+    """How far through a course: lessons done and quizzes passed out of all of them.
+
+    One rule for the member's own pages and for cohort and report tables, so
+    that the two never disagree. A completed course is 100% even if lessons
+    were added after completion.
+    """
+
+    __slots__ = ()
+
+    @property
+    def percent(self) -> int:
+        if self.completed_at is not None:
+            return 100
+        return _percent(
+            self.lessons_done + self.quizzes_passed, self.lessons_total + self.quizzes_total
+        )
+
+
 @dataclass(frozen=True, slots=True)
-class CourseProgress:
+class CourseProgress(_PercentDone):
     """One member's progress through one course (enrolment None if never enrolled)."""
 
     course: Course
@@ -107,14 +126,6 @@ class CourseProgress:
     @property
     def quizzes_passed(self) -> int:
         return sum(1 for status in self.quizzes.values() if status.passed)
-
-    @property
-    def percent(self) -> int:
-        if self.completed_at is not None:
-            return 100
-        return _percent(
-            self.lessons_done + self.quizzes_passed, self.lessons_total + self.quizzes_total
-        )
 
     def is_done(self, lesson: Lesson) -> bool:
         return lesson.id in self.done_lesson_ids
@@ -321,7 +332,7 @@ def refresh_completion(enrolment: Enrolment, course: Course) -> bool:
 
 
 @dataclass(slots=True)
-class MemberProgress:
+class MemberProgress(_PercentDone):
     """One member's progress in a course, as a cohort or a report shows it."""
 
     user_id: int
@@ -351,14 +362,6 @@ class MemberProgress:
     @property
     def quizzes_passed(self) -> int:
         return sum(1 for passed in self.passed_by_module.values() if passed)
-
-    @property
-    def percent(self) -> int:
-        if self.completed_at is not None:
-            return 100
-        return _percent(
-            self.lessons_done + self.quizzes_passed, self.lessons_total + self.quizzes_total
-        )
 
 
 def progress_for_members(course_id: int, user_ids: Iterable[int]) -> dict[int, MemberProgress]:
