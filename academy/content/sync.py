@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, raiseload
 
 from academy.content.links import LinkIndex
@@ -93,6 +93,18 @@ def sync_curriculum(
     return _Sync(curriculum, session, now or utcnow()).run()
 
 
+def _bump_version(session: Session, now: datetime) -> None:
+    """Tell every process that its in-memory course outlines are out of date."""
+    bumped = session.execute(
+        update(models.CurriculumVersion)
+        .where(models.CurriculumVersion.id == 1)
+        .values(version=models.CurriculumVersion.version + 1, changed_at=now)
+    ).rowcount
+    if not bumped:
+        session.add(models.CurriculumVersion(id=1, version=1, changed_at=now))
+    session.flush()
+
+
 class _Sync:
     def __init__(self, curriculum: Curriculum, session: Session, now: datetime) -> None:
         self.curriculum = curriculum
@@ -124,6 +136,8 @@ class _Sync:
                     row.retired_at = self.now
                     self.report.retired.append(self._retired_label(row))
         self.session.flush()
+        if self.report.changed:
+            _bump_version(self.session, self.now)
         return self.report
 
     # -- one method per kind of row ------------------------------------------------------

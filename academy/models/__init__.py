@@ -17,7 +17,14 @@ from academy.models.cohorts import (  # noqa: F401
     CohortSession,
     CohortTrainer,
 )
-from academy.models.content import Course, Lesson, Module, Question, Quiz  # noqa: F401
+from academy.models.content import (  # noqa: F401
+    Course,
+    CurriculumVersion,
+    Lesson,
+    Module,
+    Question,
+    Quiz,
+)
 from academy.models.equality import (  # noqa: F401
     EqualityAnswer,
     EqualityLink,

@@ -242,3 +242,18 @@ class Question(_Synced, db.Model):
             "feedback_html": self.feedback_html,
             "content_hash": self.content_hash,
         }
+
+
+class CurriculumVersion(db.Model):
+    """One row, bumped by every sync that changes anything.
+
+    Each process keeps the current curriculum as plain data (academy.services.
+    learning.outline) and rebuilds it only when this number moves, so pages read
+    the course tree from memory instead of the database.
+    """
+
+    __tablename__ = "curriculum_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    version: Mapped[int] = mapped_column(default=0)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
