@@ -6,7 +6,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, url_for
+from flask import Flask, has_request_context, request, url_for
 
 
 def init_app(app: Flask) -> None:
@@ -16,6 +16,13 @@ def init_app(app: Flask) -> None:
     def version(filename: str) -> str:
         return hashlib.sha256((static / filename).read_bytes()).hexdigest()[:12]
 
+    urls: dict[tuple[str, str], str] = {}
+
     @app.template_global()
     def asset(filename: str) -> str:
-        return url_for("static", filename=filename, v=version(filename))
+        # Built once per file (and mount point): a page asks for several on every view.
+        key = (filename, request.script_root if has_request_context() else "")
+        found = urls.get(key)
+        if found is None:
+            found = urls[key] = url_for("static", filename=filename, v=version(filename))
+        return found

@@ -27,19 +27,35 @@ class NavItem:
     current: bool
 
 
-def _visible(who) -> bool:
+def _visible(who, roles: frozenset[str] | None) -> bool:
     if who is None:
         return True
-    if not current_user.is_authenticated:
+    if roles is None:  # not signed in
         return False
-    return who == "signed-in" or current_user.has_role(*who)
+    return who == "signed-in" or bool(roles.intersection(who))
 
 
 def main_nav() -> list[NavItem]:
+    """The header's entries for this person on this page.
+
+    The same for everyone with the same roles on the same page, so it is worked
+    out once per process for each such pair (it was a dozen URL builds per page).
+    """
+    roles = frozenset(current_user.roles) if current_user.is_authenticated else None
+    key = (roles, request.endpoint or "", request.script_root)
+    cache = current_app.extensions.setdefault("academy_nav", {})
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = _build_nav(roles, key[1])
+    return found
+
+
+def _build_nav(roles: frozenset[str] | None, here: str) -> list[NavItem]:
     views = current_app.view_functions
-    here = request.endpoint or ""
     shown = [
-        (label, endpoint) for label, endpoint, who in NAV if endpoint in views and _visible(who)
+        (label, endpoint)
+        for label, endpoint, who in NAV
+        if endpoint in views and _visible(who, roles)
     ]
     # The page's own entry is current; otherwise the first entry of its blueprint
     # (a lesson page belongs under "Courses", a cohort page under "Cohorts").

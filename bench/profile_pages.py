@@ -87,6 +87,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=40, help="requests per type after warm-up")
     parser.add_argument("--only", action="append", help="request types (default: all)")
     parser.add_argument("--profile", help="print the cProfile of this request type")
+    parser.add_argument("--sql", action="store_true", help="print one request's statements")
     args = parser.parse_args()
 
     kind = "postgresql" if args.pg else "sqlite"
@@ -103,20 +104,24 @@ def main() -> None:
     with app.app_context():
         engine = db.engine
 
+    seen: list[str] = []
+
     @event.listens_for(engine, "before_cursor_execute")
-    def _count(*_args, **_kwargs):
+    def _count(_conn, _cursor, statement, *_args):
         statements[0] += 1
+        seen.append(" ".join(statement.split())[:160])
 
     print(f"{kind}, {args.members:,} members, {args.n} requests per type after 5 to warm up")
     print(f"{'request':<12} {'cpu ms p50':>10} {'mean':>7} {'queries':>8}  statuses")
     for name in args.only or list(run.TARGETS):
-        entries = load_requests(files[name], args.n + 5)
+        entries = load_requests(files[name], args.n + 6)
         if name == "quiz":
-            # Every submission must answer a different open attempt.
-            warm, measured = entries[:5], entries[5:]
+            # Every submission must answer a different open attempt (the last for --sql).
+            warm, measured, last = entries[:5], entries[5:-1], entries[-1:]
         else:
             warm = entries[:5]
             measured = (entries * (args.n // max(len(entries), 1) + 1))[: args.n]
+            last = measured[-1:]
         replay(app, warm, statements)
         if args.profile == name:
             profiler = cProfile.Profile()
@@ -128,6 +133,10 @@ def main() -> None:
             f"{name:<12} {statistics.median(cpu):10.2f} {statistics.mean(cpu):7.2f} "
             f"{statistics.median(queries):8.0f}  {sorted(set(statuses))}"
         )
+        if args.sql:
+            seen.clear()
+            replay(app, last, statements)
+            print("\n".join(f"    {statement}" for statement in seen))
         if args.profile == name:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)

@@ -125,7 +125,8 @@ def prepare_database(kind: str, members: int, pg_base: str) -> tuple[str, dict, 
                 conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
     if exists:
-        log(f"reusing the {kind} database with {members:,} members")
+        log(f"reusing the {kind} database with {members:,} members (migrating it to the head)")
+        flask(base_env(url), "db", "upgrade", capture=True)
         accounts = json.loads(accounts_file.read_text())
         return url, accounts, accounts.get("seed", {})
     env = base_env(url)

@@ -27,6 +27,7 @@ from academy.models import User
 from academy.passwords import hash_password
 from academy.services import accounts
 from academy.services.academies import academy_by_slug, ensure_academies
+from academy.services.learning import outline
 
 TESTS = Path(__file__).parent
 TEST_CURRICULUM = TESTS / "data" / "curriculum"
@@ -137,6 +138,17 @@ class BrowserLikeClient(FlaskClient):
             if isinstance(data, dict) and "csrf_token" not in data:
                 kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
         return super().post(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_outlines() -> None:
+    """Each test starts without the previous test's in-memory course outlines.
+
+    A test's curriculum edits are rolled back at its end, so the next test can
+    reach the same curriculum version number with different content; a real
+    database's version only ever goes up.
+    """
+    outline.clear()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ members' attempts are not addressable at all), then acts through
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from flask import (
@@ -22,46 +21,42 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from academy.access import public, signed_in
 from academy.content.media import image_path
 from academy.extensions import db
 from academy.learn import bp
 from academy.learn.forms import ActionForm, AnswersForm
-from academy.models import Course, Enrolment, Lesson, Module, Question, Quiz
+from academy.models import Course, Enrolment, Question
 from academy.services import ServiceError, learning
-
-# Where a new member should start: foundation courses first.
-LEVEL_ORDER = {"foundation": 0, "intermediate": 1, "advanced": 2}
+from academy.services.learning.outline import (
+    CourseOutline,
+    LessonOutline,
+    ModuleOutline,
+    QuizOutline,
+    outlines,
+)
 
 # Loading ------------------------------------------------------------------------------
 
 
-def _course_or_404(slug: str) -> Course:
-    course = db.session.scalar(
-        select(Course).where(Course.slug == slug, Course.retired_at.is_(None))
-    )
+def _course_or_404(slug: str) -> CourseOutline:
+    """The current course from the in-memory outline (academy.services.learning.outline)."""
+    course = outlines().course(slug)
     if course is None:
         abort(404)
     return course
 
 
-def _module_or_404(course: Course, slug: str) -> Module:
-    for module in course.modules:
-        if module.slug == slug:
-            return module
-    abort(404)
-
-
-def _quiz_or_404(course: Course, module_slug: str) -> Quiz:
-    quiz = _module_or_404(course, module_slug).quiz
-    if quiz is None:
+def _module_or_404(course: CourseOutline, slug: str) -> ModuleOutline:
+    module = course.module(slug)
+    if module is None:
         abort(404)
-    return quiz
+    return module
 
 
-def _not_enrolled(course: Course):
+def _not_enrolled(course: CourseOutline):
     """Content of a course the member is not taking: say why and what to do, serve nothing."""
     missing = learning.missing_prerequisites(current_user, course)
     enrolment = learning.enrolment_for(current_user.id, course.id)
@@ -108,42 +103,14 @@ def learn_hours(value: float) -> str:
 # The reading order of a course --------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    kind: str  # "lesson" | "quiz"
-    title: str
-    url: str
-    item: Lesson | Quiz
-
-
-def _steps(course: Course) -> list[Step]:
-    """Every lesson in order, each module's quiz after its lessons."""
-    steps = []
-    for module in course.modules:
-        for lesson in module.lessons:
-            steps.append(Step("lesson", lesson.title, _lesson_url(course, lesson), lesson))
-        if module.quiz is not None:
-            steps.append(
-                Step("quiz", f"Quiz: {module.quiz.title}", _quiz_url(course, module), module.quiz)
-            )
-    return steps
-
-
-def _lesson_url(course: Course, lesson: Lesson) -> str:
-    return url_for("learn.lesson", course_slug=course.slug, lesson_slug=lesson.slug)
-
-
-def _quiz_url(course: Course, module: Module) -> str:
-    return url_for("learn.quiz", course_slug=course.slug, module_slug=module.slug)
-
-
-def _step_url(course: Course, item: Lesson | Quiz | None) -> str | None:
+def _step_url(course: CourseOutline | Course, item) -> str | None:
+    """Where `item` (a lesson or quiz of the course, or None) is read."""
     if item is None:
         return None
-    if isinstance(item, Lesson):
-        return _lesson_url(course, item)
-    module = next(m for m in course.modules if m.quiz is not None and m.quiz.id == item.id)
-    return _quiz_url(course, module)
+    if isinstance(item, LessonOutline | QuizOutline):
+        return item.url
+    # A course no longer offered has no outline: its pages are gone too.
+    return None
 
 
 # Catalogue and course pages -------------------------------------------------------------
@@ -152,15 +119,7 @@ def _step_url(course: Course, item: Lesson | Quiz | None) -> str | None:
 @bp.get("/courses")
 @public
 def catalogue():
-    courses = list(
-        db.session.scalars(
-            select(Course)
-            .where(Course.retired_at.is_(None))
-            .order_by(
-                case(LEVEL_ORDER, value=Course.level, else_=len(LEVEL_ORDER)), Course.position
-            )
-        )
-    )
+    courses = list(outlines().courses)
     progress = {}
     done_slugs: set[str] = set()
     if current_user.is_authenticated:
@@ -229,7 +188,7 @@ def enrol(course_slug: str):
     first = course.lessons[0] if course.lessons else None
     if first is not None:
         progress = learning.course_progress(current_user, course)
-        return redirect(_step_url(course, progress.next_step) or _lesson_url(course, first), 303)
+        return redirect(_step_url(course, progress.next_step) or first.url, 303)
     return redirect(url_for("learn.course", course_slug=course.slug), 303)
 
 
@@ -261,22 +220,23 @@ def leave(course_slug: str):
 # Lessons --------------------------------------------------------------------------------
 
 
-def _lesson_page(course: Course, lesson: Lesson, progress):
-    steps = _steps(course)
-    here = next(i for i, step in enumerate(steps) if step.item is lesson)
-    module = next(m for m in course.modules if m.id == lesson.module_id)
+def _lesson_page(course: CourseOutline, lesson: LessonOutline, progress):
+    module = course.module_of(lesson)
     module_progress = next(mp for mp in progress.modules if mp.module.id == module.id)
-    module_number = course.modules.index(module) + 1
+    previous, following = course.neighbours(lesson)
+    body_html, toc = outlines().body(lesson)
     return render_template(
         "learn/lesson.html",
         course=course,
         lesson=lesson,
+        body_html=body_html,
+        toc=toc,
         module=module,
-        module_number=module_number,
+        module_number=module.number,
         module_progress=module_progress,
         position=module.lessons.index(lesson) + 1,
-        previous=steps[here - 1] if here > 0 else None,
-        next=steps[here + 1] if here + 1 < len(steps) else None,
+        previous=previous,
+        next=following,
         progress=progress,
         done=lesson.id in progress.done_lesson_ids,
         completion=None,
@@ -284,11 +244,11 @@ def _lesson_page(course: Course, lesson: Lesson, progress):
     )
 
 
-def _current_lesson(course: Course, lesson_slug: str) -> Lesson:
-    for lesson in course.lessons:
-        if lesson.slug == lesson_slug:
-            return lesson
-    abort(404)
+def _current_lesson(course: CourseOutline, lesson_slug: str) -> LessonOutline:
+    lesson = course.lesson(lesson_slug)
+    if lesson is None:
+        abort(404)
+    return lesson
 
 
 @bp.get("/courses/<course_slug>/lessons/<lesson_slug>")
@@ -299,7 +259,6 @@ def lesson(course_slug: str, lesson_slug: str):
     progress = learning.course_progress(current_user, course)
     if not progress.enrolled:
         return _not_enrolled(course)
-    # The body is deferred on the outline: the template's one access loads it.
     return _lesson_page(course, lesson, progress)
 
 
@@ -320,16 +279,15 @@ def complete_lesson(course_slug: str, lesson_slug: str):
     except ServiceError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return redirect(_lesson_url(course, lesson), 303)
+        return redirect(lesson.url, 303)
     db.session.commit()
     if enrolment.completed_at is not None and not was_complete:
         flash(f"Well done: you have completed {course.title}.", "success")
         return redirect(url_for("learn.course", course_slug=course.slug), 303)
     flash(f"“{lesson.title}” is marked as complete.", "success")
-    steps = _steps(course)
-    here = next(i for i, step in enumerate(steps) if step.item is lesson)
-    if here + 1 < len(steps):
-        return redirect(steps[here + 1].url, 303)
+    _previous, following = course.neighbours(lesson)
+    if following is not None:
+        return redirect(following.url, 303)
     return redirect(url_for("learn.course", course_slug=course.slug), 303)
 
 
@@ -354,10 +312,14 @@ def media(course_slug: str, module_slug: str, filename: str):
 # Quizzes --------------------------------------------------------------------------------
 
 
-def _quiz_context(course_slug: str, module_slug: str):
+def _quiz_context(
+    course_slug: str, module_slug: str
+) -> tuple[CourseOutline, QuizOutline, ModuleOutline]:
     course = _course_or_404(course_slug)
-    quiz = _quiz_or_404(course, module_slug)
-    return course, quiz, quiz.module
+    module = _module_or_404(course, module_slug)
+    if module.quiz is None:
+        abort(404)
+    return course, module.quiz, module
 
 
 @bp.get("/courses/<course_slug>/quizzes/<module_slug>")
@@ -400,16 +362,16 @@ def start_attempt(course_slug: str, module_slug: str):
     except ServiceError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return redirect(_quiz_url(course, module), 303)
+        return redirect(module.quiz.url, 303)
     db.session.commit()
     return redirect(_attempt_url(course, module, attempt.number), 303)
 
 
-def _attempt_url(course: Course, module: Module, number: int) -> str:
+def _attempt_url(course: CourseOutline, module: ModuleOutline, number: int) -> str:
     return url_for("learn.attempt", course_slug=course.slug, module_slug=module.slug, number=number)
 
 
-def _attempt_or_404(quiz: Quiz, number: int):
+def _attempt_or_404(quiz: QuizOutline, number: int):
     # Looked up among the member's own attempts only: another member's is a 404.
     attempt = learning.attempt_by_number(current_user.id, quiz.id, number)
     if attempt is None:
@@ -494,13 +456,16 @@ def submit_attempt(course_slug: str, module_slug: str, number: int):
     except ServiceError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return redirect(_quiz_url(course, module), 303)
+        return redirect(module.quiz.url, 303)
+    # Read before the commit expires the attempt: reading after it would load the
+    # whole row again, snapshot and all, in a second transaction.
+    passed, score, url = attempt.passed, attempt.score, _attempt_url(course, module, attempt.number)
     db.session.commit()
-    if attempt.passed:
-        flash(f"You passed with {attempt.score}%.", "success")
+    if passed:
+        flash(f"You passed with {score}%.", "success")
     else:
-        flash(f"You scored {attempt.score}%: not a pass this time.", "warning")
-    return redirect(_attempt_url(course, module, attempt.number), 303)
+        flash(f"You scored {score}%: not a pass this time.", "warning")
+    return redirect(url, 303)
 
 
 # The member's dashboard ----------------------------------------------------------------------
@@ -509,13 +474,15 @@ def submit_attempt(course_slug: str, module_slug: str, number: int):
 @bp.get("/dashboard")
 @signed_in
 def dashboard():
-    rows = db.session.execute(
-        select(Enrolment, Course)
-        .join(Course, Course.id == Enrolment.course_id)
-        .where(Enrolment.user_id == current_user.id)
-        .order_by(Enrolment.last_activity_at.desc(), Enrolment.id.desc())
-    ).all()
-    enrolments = [enrolment for enrolment, _course in rows]
+    enrolments = list(
+        db.session.scalars(
+            select(Enrolment)
+            .where(Enrolment.user_id == current_user.id)
+            .order_by(Enrolment.last_activity_at.desc(), Enrolment.id.desc())
+        )
+    )
+    trees = learning.course_trees(enrolment.course_id for enrolment in enrolments)
+    rows = [(enrolment, trees[enrolment.course_id]) for enrolment in enrolments]
     courses = [course for _enrolment, course in rows]
     progress = learning.progress_in_courses(current_user, courses, enrolments)
     in_progress, completed, left = [], [], []

@@ -36,8 +36,32 @@ from academy.models import (
 )
 from academy.services import ServiceError
 from academy.services.audit import record
+from academy.services.learning import outline
 from academy.services.learning.enrolment import active_enrolment
+from academy.services.learning.outline import CourseOutline
 from academy.timeutil import utcnow
+
+# The course tree ----------------------------------------------------------------------
+
+
+def course_trees(course_ids: Iterable[int]) -> dict[int, CourseOutline | Course]:
+    """Each course's tree by id: the in-memory outline for a current course, the ORM row
+    (one query for all of them) for a course no longer offered, which has no outline."""
+    ids = list(dict.fromkeys(course_ids))
+    current = outline.outlines().by_id
+    trees: dict[int, CourseOutline | Course] = {i: current[i] for i in ids if i in current}
+    retired = [i for i in ids if i not in trees]
+    if retired:
+        trees.update(
+            (course.id, course)
+            for course in db.session.scalars(select(Course).where(Course.id.in_(retired)))
+        )
+    return trees
+
+
+def course_tree(course_id: int) -> CourseOutline | Course | None:
+    return course_trees([course_id]).get(course_id)
+
 
 # Progress of one member ---------------------------------------------------------------
 
@@ -97,8 +121,8 @@ class _PercentDone:
 class CourseProgress(_PercentDone):
     """One member's progress through one course (enrolment None if never enrolled)."""
 
-    course: Course
-    enrolment: Enrolment | None
+    course: Course | CourseOutline
+    enrolment: Enrolment | EnrolmentFacts | None
     modules: list[ModuleProgress]
     done_lesson_ids: frozenset[int]
     quizzes: dict[int, QuizStatus]  # by quiz id
@@ -155,6 +179,65 @@ def _percent(done: int, total: int) -> int:
     return (100 * done) // total if total else 0
 
 
+# Statements built once: a page asks them with its member and courses as parameters,
+# so nothing is constructed per request (bench/findings.md).
+_USERS = sa.bindparam("user_ids", expanding=True)
+_COURSES = sa.bindparam("course_ids", expanding=True)
+_QUIZ_STATUSES = (
+    select(
+        QuizAttempt.user_id,
+        QuizAttempt.quiz_id,
+        func.count(QuizAttempt.submitted_at),
+        func.max(QuizAttempt.score),
+        func.max(
+            sa.case(
+                (sa.and_(QuizAttempt.submitted_at.is_not(None), QuizAttempt.passed), 1), else_=0
+            )
+        ),
+        func.max(sa.case((QuizAttempt.submitted_at.is_(None), QuizAttempt.id), else_=None)),
+    )
+    .where(QuizAttempt.course_id.in_(_COURSES), QuizAttempt.user_id.in_(_USERS))
+    .group_by(QuizAttempt.user_id, QuizAttempt.quiz_id)
+)
+# The member's enrolments with the lessons completed in each: one row per lesson
+# done (or one with no lesson), so one query answers both.
+_ENROLMENTS_AND_LESSONS = (
+    select(
+        Enrolment.course_id,
+        Enrolment.id,
+        Enrolment.enrolled_at,
+        Enrolment.left_at,
+        Enrolment.completed_at,
+        Enrolment.last_activity_at,
+        LessonCompletion.lesson_id,
+    )
+    .outerjoin(
+        LessonCompletion,
+        sa.and_(
+            LessonCompletion.user_id == Enrolment.user_id,
+            LessonCompletion.course_id == Enrolment.course_id,
+        ),
+    )
+    .where(Enrolment.user_id == sa.bindparam("user_id"), Enrolment.course_id.in_(_COURSES))
+)
+_LESSONS_DONE = select(LessonCompletion.lesson_id, LessonCompletion.course_id).where(
+    LessonCompletion.user_id == sa.bindparam("user_id"), LessonCompletion.course_id.in_(_COURSES)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolmentFacts:
+    """What progress needs of an enrolment, read without loading the ORM row."""
+
+    id: int
+    user_id: int
+    course_id: int
+    enrolled_at: datetime
+    left_at: datetime | None
+    completed_at: datetime | None
+    last_activity_at: datetime | None
+
+
 def _quiz_statuses(
     user_ids: Iterable[int], course_ids: Iterable[int]
 ) -> dict[tuple[int, int], dict]:
@@ -163,19 +246,7 @@ def _quiz_statuses(
     courses = list(course_ids)
     if not users or not courses:
         return {}
-    submitted = QuizAttempt.submitted_at.is_not(None)
-    rows = db.session.execute(
-        select(
-            QuizAttempt.user_id,
-            QuizAttempt.quiz_id,
-            func.count(QuizAttempt.submitted_at),
-            func.max(QuizAttempt.score),
-            func.max(sa.case((sa.and_(submitted, QuizAttempt.passed), 1), else_=0)),
-            func.max(sa.case((QuizAttempt.submitted_at.is_(None), QuizAttempt.id), else_=None)),
-        )
-        .where(QuizAttempt.course_id.in_(courses), QuizAttempt.user_id.in_(users))
-        .group_by(QuizAttempt.user_id, QuizAttempt.quiz_id)
-    )
+    rows = db.session.execute(_QUIZ_STATUSES, {"user_ids": users, "course_ids": courses})
     return {
         (user_id, quiz_id): {
             "attempts": attempts,
@@ -187,7 +258,7 @@ def _quiz_statuses(
     }
 
 
-def _status(quiz: Quiz, found: dict | None) -> QuizStatus:
+def _status(quiz, found: dict | None) -> QuizStatus:
     found = found or {}
     return QuizStatus(
         quiz=quiz,
@@ -199,9 +270,11 @@ def _status(quiz: Quiz, found: dict | None) -> QuizStatus:
 
 
 def progress_in_courses(
-    user: User, courses: Iterable[Course], enrolments: Iterable[Enrolment] | None = None
+    user: User,
+    courses: Iterable[Course | CourseOutline],
+    enrolments: Iterable[Enrolment] | None = None,
 ) -> dict[int, CourseProgress]:
-    """This member's progress in each course (by course id), in three queries at most.
+    """This member's progress in each course (by course id), in two queries.
 
     Pass `enrolments` when the caller has loaded them already (the dashboard does).
     """
@@ -209,18 +282,29 @@ def progress_in_courses(
     ids = [course.id for course in courses]
     if not ids:
         return {}
-    if enrolments is None:
-        enrolments = db.session.scalars(
-            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id.in_(ids))
-        )
-    by_course = {enrolment.course_id: enrolment for enrolment in enrolments}
+    params = {"user_id": user.id, "course_ids": ids}
     done: dict[int, set[int]] = defaultdict(set)
-    for lesson_id, course_id in db.session.execute(
-        select(LessonCompletion.lesson_id, LessonCompletion.course_id).where(
-            LessonCompletion.user_id == user.id, LessonCompletion.course_id.in_(ids)
-        )
-    ):
-        done[course_id].add(lesson_id)
+    if enrolments is None:
+        by_course: dict[int, Enrolment | EnrolmentFacts] = {}
+        for (
+            course_id,
+            enrolment_id,
+            enrolled,
+            left,
+            completed,
+            active,
+            lesson_id,
+        ) in db.session.execute(_ENROLMENTS_AND_LESSONS, params):
+            if course_id not in by_course:
+                by_course[course_id] = EnrolmentFacts(
+                    enrolment_id, user.id, course_id, enrolled, left, completed, active
+                )
+            if lesson_id is not None:
+                done[course_id].add(lesson_id)
+    else:
+        by_course = {enrolment.course_id: enrolment for enrolment in enrolments}
+        for lesson_id, course_id in db.session.execute(_LESSONS_DONE, params):
+            done[course_id].add(lesson_id)
     found = _quiz_statuses([user.id], ids)
     result = {}
     for course in courses:
@@ -254,7 +338,7 @@ def course_progress(user: User, course: Course) -> CourseProgress:
 # Recording progress ----------------------------------------------------------------------
 
 
-def complete_lesson(user: User, lesson: Lesson) -> LessonCompletion:
+def complete_lesson(user: User, lesson: Lesson | outline.LessonOutline) -> LessonCompletion:
     """Mark a lesson complete. Repeating it changes nothing (the first date is kept)."""
     if lesson.retired:
         raise ServiceError("This lesson is no longer part of the course.")
@@ -278,11 +362,11 @@ def complete_lesson(user: User, lesson: Lesson) -> LessonCompletion:
             raise
         return found
     enrolment.last_activity_at = now
-    refresh_completion(enrolment, lesson.course)
+    refresh_completion(enrolment, course_tree(lesson.course_id))
     return completion
 
 
-def refresh_completion(enrolment: Enrolment, course: Course) -> bool:
+def refresh_completion(enrolment: Enrolment, course: Course | CourseOutline) -> bool:
     """Record the course as complete if it now is. True only the one time it happens."""
     if enrolment.completed_at is not None or enrolment.left_at is not None:
         return False
@@ -371,7 +455,7 @@ def progress_for_members(course_id: int, user_ids: Iterable[int]) -> dict[int, M
     the course's current modules; a module without a quiz has no entry in the quiz maps.
     """
     ids = sorted(set(user_ids))
-    course = db.session.get(Course, course_id)
+    course = course_tree(course_id)
     if course is None:
         raise ServiceError("No such course.")
     lessons_total = len(course.lessons)

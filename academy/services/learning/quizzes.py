@@ -24,11 +24,11 @@ from sqlalchemy.exc import IntegrityError
 
 from academy.content.quiz import normalise_answer
 from academy.extensions import db
-from academy.models import Course, Question, Quiz, QuizAttempt, User
+from academy.models import Question, Quiz, QuizAttempt, User
 from academy.models.content import PublicOption, PublicQuestion
 from academy.services import ServiceError
 from academy.services.learning.enrolment import active_enrolment, enrolment_for
-from academy.services.learning.progress import QuizStatus, refresh_completion
+from academy.services.learning.progress import QuizStatus, course_tree, refresh_completion
 from academy.timeutil import utcnow
 
 MAX_SHORT_ANSWER = 200
@@ -259,14 +259,15 @@ def submit_attempt(
         )
         .execution_options(synchronize_session=False)
     )
-    db.session.refresh(attempt)
+    # Only what the update wrote: reloading the snapshot would parse its JSON again.
+    db.session.refresh(attempt, ["submitted_at", "answers", "results", "score", "passed"])
     if outcome.rowcount != 1:
         raise AlreadySubmitted("You have already submitted this attempt.")
     enrolment = enrolment_for(user.id, attempt.course_id)
     if enrolment is not None:
         enrolment.last_activity_at = now
         if attempt.passed:
-            refresh_completion(enrolment, db.session.get(Course, attempt.course_id))
+            refresh_completion(enrolment, course_tree(attempt.course_id))
     return attempt
 
 

@@ -1,0 +1,356 @@
+"""The current curriculum as plain, immutable data, kept in memory per process.
+
+The course tree (courses, modules, lessons, quizzes) changes only when
+`flask academy curriculum sync` changes something, and every such sync bumps
+`CurriculumVersion`. Pages used to load the tree from the database on every
+request (four queries and a hundred ORM objects per course, about a third of
+a lesson page's time: bench/findings.md). Now each process builds it once per
+version, with every link already made, and a request only asks the database
+which version is current (one primary-key read) and for the member's own
+progress.
+
+Outline objects carry the same attribute names as the ORM rows they mirror
+(`course.modules`, `module.lessons`, `module.quiz`, `lesson.title`…), so the
+progress services and templates accept either. What they do not carry is the
+lessons' bodies: those are read on demand and kept per version as well
+(`Outlines.body`). Anything that writes still loads the ORM row by id.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, g, has_request_context, request, url_for
+from sqlalchemy import select
+
+from academy.extensions import db
+from academy.models import Course, CurriculumVersion, Lesson, Module, Quiz
+
+# Where a new member should start: foundation courses first.
+LEVEL_ORDER = {"foundation": 0, "intermediate": 1, "advanced": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class LessonOutline:
+    id: int
+    course_id: int
+    module_id: int
+    slug: str
+    title: str
+    minutes: int
+    position: int  # within its module, from 1
+    source_path: str
+    url: str
+    retired: bool = False  # outlines hold current lessons only
+
+
+@dataclass(frozen=True, slots=True)
+class QuizOutline:
+    id: int
+    course_id: int
+    module_id: int
+    title: str
+    pass_mark: int
+    max_attempts: int
+    shuffle: bool
+    draw: int | None
+    review: str
+    intro_html: str
+    url: str
+    retired: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleOutline:
+    id: int
+    course_id: int
+    slug: str
+    title: str
+    summary: str
+    position: int
+    number: int  # 1-based, as members read it ("Module 2")
+    intro_html: str
+    source_path: str
+    lessons: tuple[LessonOutline, ...]
+    quiz: QuizOutline | None
+    url: str  # its place on the course page
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One stop in a course's reading order: every lesson, each module's quiz after them."""
+
+    kind: str  # "lesson" | "quiz"
+    title: str
+    url: str
+    item: LessonOutline | QuizOutline
+    module: ModuleOutline
+
+
+@dataclass(frozen=True, slots=True)
+class CourseOutline:
+    id: int
+    slug: str
+    title: str
+    summary: str
+    level: str
+    credit_hours: float
+    pass_mark: int
+    accredited: bool
+    audience: str
+    validity_months: int | None
+    prerequisites: tuple[str, ...]
+    position: int
+    intro_html: str
+    total_minutes: int
+    url: str
+    modules: tuple[ModuleOutline, ...]
+    lessons: tuple[LessonOutline, ...]  # in reading order
+    steps: tuple[Step, ...]
+    retired: bool = False
+    _lessons_by_slug: dict[str, LessonOutline] = field(default_factory=dict, repr=False)
+    _modules_by_slug: dict[str, ModuleOutline] = field(default_factory=dict, repr=False)
+    _step_index: dict[tuple[str, int], int] = field(default_factory=dict, repr=False)
+
+    def lesson(self, slug: str) -> LessonOutline | None:
+        return self._lessons_by_slug.get(slug)
+
+    def module(self, slug: str) -> ModuleOutline | None:
+        return self._modules_by_slug.get(slug)
+
+    def module_of(self, item: LessonOutline | QuizOutline) -> ModuleOutline:
+        return self.steps[self.step_index(item)].module
+
+    def step_index(self, item: LessonOutline | QuizOutline) -> int:
+        kind = "quiz" if isinstance(item, QuizOutline) else "lesson"
+        return self._step_index[(kind, item.id)]
+
+    def neighbours(self, item: LessonOutline | QuizOutline) -> tuple[Step | None, Step | None]:
+        """The steps before and after `item` in reading order."""
+        here = self.step_index(item)
+        before = self.steps[here - 1] if here > 0 else None
+        after = self.steps[here + 1] if here + 1 < len(self.steps) else None
+        return before, after
+
+
+@dataclass(frozen=True)
+class Outlines:
+    """Every current course of one curriculum version."""
+
+    version: int
+    courses: tuple[CourseOutline, ...]  # catalogue order: foundation first
+    by_slug: dict[str, CourseOutline]
+    by_id: dict[int, CourseOutline]
+    _bodies: dict[int, tuple[str, list[dict[str, Any]]]] = field(default_factory=dict)
+
+    def course(self, slug: str) -> CourseOutline | None:
+        return self.by_slug.get(slug)
+
+    def __iter__(self) -> Iterator[CourseOutline]:
+        return iter(self.courses)
+
+    def body(self, lesson: LessonOutline) -> tuple[str, list[dict[str, Any]]]:
+        """The lesson's sanitised HTML and table of contents, read once per version."""
+        found = self._bodies.get(lesson.id)
+        if found is None:
+            html, toc = db.session.execute(
+                select(Lesson.body_html, Lesson.toc).where(Lesson.id == lesson.id)
+            ).one()
+            found = self._bodies[lesson.id] = (html, list(toc or ()))
+        return found
+
+
+# Building -------------------------------------------------------------------------------------
+
+
+def _build(version: int) -> Outlines:
+    session = db.session
+    courses = session.scalars(select(Course).where(Course.retired_at.is_(None))).all()
+    modules = session.scalars(
+        select(Module).where(Module.retired_at.is_(None)).order_by(Module.position)
+    ).all()
+    lessons = session.execute(
+        select(
+            Lesson.id,
+            Lesson.course_id,
+            Lesson.module_id,
+            Lesson.slug,
+            Lesson.title,
+            Lesson.minutes,
+            Lesson.position,
+            Lesson.source_path,
+        )
+        .where(Lesson.retired_at.is_(None))
+        .order_by(Lesson.module_id, Lesson.position)
+    ).all()
+    quizzes = session.scalars(select(Quiz).where(Quiz.retired_at.is_(None))).all()
+    course_slugs = {course.id: course.slug for course in courses}
+    module_slugs = {module.id: module.slug for module in modules}
+
+    lessons_of: dict[int, list[LessonOutline]] = {}
+    for row in lessons:
+        if row.course_id not in course_slugs or row.module_id not in module_slugs:
+            continue
+        lessons_of.setdefault(row.module_id, []).append(
+            LessonOutline(
+                id=row.id,
+                course_id=row.course_id,
+                module_id=row.module_id,
+                slug=row.slug,
+                title=row.title,
+                minutes=row.minutes,
+                position=row.position,
+                source_path=row.source_path,
+                url=url_for(
+                    "learn.lesson", course_slug=course_slugs[row.course_id], lesson_slug=row.slug
+                ),
+            )
+        )
+    quiz_of = {
+        quiz.module_id: QuizOutline(
+            id=quiz.id,
+            course_id=quiz.course_id,
+            module_id=quiz.module_id,
+            title=quiz.title,
+            pass_mark=quiz.pass_mark,
+            max_attempts=quiz.max_attempts,
+            shuffle=quiz.shuffle,
+            draw=quiz.draw,
+            review=quiz.review,
+            intro_html=quiz.intro_html,
+            url=url_for(
+                "learn.quiz",
+                course_slug=course_slugs.get(quiz.course_id, ""),
+                module_slug=module_slugs.get(quiz.module_id, ""),
+            ),
+        )
+        for quiz in quizzes
+        if quiz.module_id in module_slugs
+    }
+    modules_of: dict[int, list[Module]] = {}
+    for module in modules:
+        modules_of.setdefault(module.course_id, []).append(module)
+
+    outlines = []
+    for course in courses:
+        course_url = url_for("learn.course", course_slug=course.slug)
+        course_modules = tuple(
+            ModuleOutline(
+                id=module.id,
+                course_id=module.course_id,
+                slug=module.slug,
+                title=module.title,
+                summary=module.summary,
+                position=module.position,
+                number=number,
+                intro_html=module.intro_html,
+                source_path=module.source_path,
+                lessons=tuple(lessons_of.get(module.id, ())),
+                quiz=quiz_of.get(module.id),
+                url=f"{course_url}#module-{module.slug}",
+            )
+            for number, module in enumerate(modules_of.get(course.id, ()), 1)
+        )
+        steps = []
+        for module in course_modules:
+            steps.extend(Step("lesson", les.title, les.url, les, module) for les in module.lessons)
+            if module.quiz is not None:
+                steps.append(
+                    Step("quiz", f"Quiz: {module.quiz.title}", module.quiz.url, module.quiz, module)
+                )
+        outlines.append(
+            CourseOutline(
+                id=course.id,
+                slug=course.slug,
+                title=course.title,
+                summary=course.summary,
+                level=course.level,
+                credit_hours=course.credit_hours,
+                pass_mark=course.pass_mark,
+                accredited=course.accredited,
+                audience=course.audience,
+                validity_months=course.validity_months,
+                prerequisites=tuple(course.prerequisites or ()),
+                position=course.position,
+                intro_html=course.intro_html,
+                total_minutes=course.total_minutes,
+                url=course_url,
+                modules=course_modules,
+                lessons=tuple(les for module in course_modules for les in module.lessons),
+                steps=tuple(steps),
+                _lessons_by_slug={les.slug: les for m in course_modules for les in m.lessons},
+                _modules_by_slug={module.slug: module for module in course_modules},
+                _step_index={(s.kind, s.item.id): i for i, s in enumerate(steps)},
+            )
+        )
+    outlines.sort(key=lambda c: (LEVEL_ORDER.get(c.level, len(LEVEL_ORDER)), c.position))
+    return Outlines(
+        version=version,
+        courses=tuple(outlines),
+        by_slug={course.slug: course for course in outlines},
+        by_id={course.id: course for course in outlines},
+    )
+
+
+# The per-process cache ------------------------------------------------------------------------
+
+_lock = threading.Lock()
+# (app id, database URL, script root) -> Outlines: links differ if the app is mounted
+# elsewhere, and tests run several apps and databases in one process.
+_cache: dict[tuple[int, str, str], Outlines] = {}
+
+
+def current_version() -> int:
+    """The curriculum version in the database (0 before the first sync that changed it)."""
+    return (
+        db.session.scalar(select(CurriculumVersion.version).where(CurriculumVersion.id == 1)) or 0
+    )
+
+
+def outlines() -> Outlines:
+    """The current curriculum's outlines, built at most once per version in this process.
+
+    Within a request the version is asked for once: the request's pages then see
+    one curriculum throughout.
+    """
+    if has_request_context():
+        found = g.get("_academy_outlines")
+        if found is None:
+            found = g._academy_outlines = _current_outlines()
+        return found
+    return _current_outlines()
+
+
+def _current_outlines() -> Outlines:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    script_root = request.script_root if has_request_context() else ""
+    key = (id(app), str(db.engine.url), script_root)
+    version = current_version()
+    found = _cache.get(key)
+    if found is not None and found.version == version:
+        return found
+    if has_request_context():
+        built = _build(version)
+    else:
+        with app.test_request_context("/"):
+            built = _build(version)
+    with _lock:
+        _cache[key] = built
+    return built
+
+
+def clear() -> None:
+    """Forget every process-local outline (tests that edit curriculum rows by hand)."""
+    with _lock:
+        _cache.clear()
+
+
+def course_outline(slug: str) -> CourseOutline | None:
+    return outlines().course(slug)
+
+
+def course_outline_by_id(course_id: int) -> CourseOutline | None:
+    return outlines().by_id.get(course_id)
