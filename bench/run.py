@@ -510,17 +510,18 @@ def run_one(kind: str, members: int, args) -> dict:
     redis = Redis()
     server = Server(url, redis.url, redis.prefix, args.workers)
     results: dict = {}
+    measured = [name for name in TARGETS if not args.only or name == "bare" or name in args.only]
     try:
-        for kind_name in TARGETS:
+        for kind_name in measured:
             check(server, files[kind_name], kind_name)
         # The quiz check above submitted the first attempt in the list: start after it.
         offset = {"quiz": 1}
         log(f"{kind} {members:,}: warming up")
-        for name in TARGETS:
+        for name in measured:
             if name == "quiz":
                 continue
             wrk(server, files[name], seconds=2, connections=args.connections, threads=2)
-        for name in TARGETS:
+        for name in measured:
             log(f"{kind} {members:,}: {TARGETS[name][1]} for {args.seconds}s")
             data = wrk(
                 server,
@@ -790,6 +791,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
     parser.add_argument("--render", type=int, default=10, help="certificates per kind (0: skip)")
     parser.add_argument("--report-only", action="store_true", help="only rewrite RESULTS.md")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[name for name in TARGETS if name != "bare"],
+        help="measure only these request types (and the bare page); prints, writes nothing",
+    )
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     if not args.report_only:
@@ -798,8 +805,12 @@ def main() -> None:
         for members in args.members or [1000]:
             for kind in kinds:
                 run = run_one(kind, members, args)
+                if args.only:  # a partial run: the log above is its result
+                    continue
                 (RESULTS / f"{kind}-{members}.json").write_text(json.dumps(run, indent=1))
                 (BENCH / "RESULTS.md").write_text(render_results())
+        if args.only:
+            return
         if args.render:
             (RESULTS / "cert_render.txt").write_text(cert_render(args.render) + "\n")
     (BENCH / "RESULTS.md").write_text(render_results())
