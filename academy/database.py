@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
-from flask import Flask, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from academy.extensions import db
+
+F = TypeVar("F", bound=Callable)
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BUSY_TIMEOUT_MS = 15000
@@ -43,10 +47,26 @@ def _sqlite_begin(connection):
     locked" at once. Requests that may write (POST…), CLI commands and jobs
     therefore begin IMMEDIATE; page views begin deferred and read in parallel.
     """
-    if has_request_context() and request.method in READ_ONLY_METHODS:
+    if has_request_context() and request.method in READ_ONLY_METHODS and not _view_writes():
         connection.exec_driver_sql("BEGIN")
     else:
         _begin_immediate(connection)
+
+
+def writes(view: F) -> F:
+    """Mark a page that writes even when it is only looked at (an access-log entry).
+
+    On SQLite its GET requests then begin as writers: a read transaction that
+    later writes cannot wait for the lock and would fail with "database is
+    locked" whenever another writer got in first.
+    """
+    view.writes_when_read = True  # type: ignore[attr-defined]
+    return view
+
+
+def _view_writes() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "writes_when_read", False))
 
 
 def _begin_immediate(connection) -> None:

@@ -22,6 +22,7 @@ from academy.admin.forms import (
     RunRetentionForm,
     ToggleForm,
 )
+from academy.database import writes
 from academy.extensions import db
 from academy.models import (
     Academy,
@@ -92,6 +93,7 @@ def academies():
 
 
 @bp.route("/academies/<int:academy_id>", methods=["GET", "POST"])
+@writes
 @roles_required("admin")
 def academy(academy_id: int):
     place = _get_or_404(Academy, academy_id)
@@ -123,6 +125,7 @@ def academy(academy_id: int):
 
 
 @bp.get("/people")
+@writes
 @roles_required("admin")
 def people():
     query = (request.args.get("q") or "").strip()
@@ -182,6 +185,7 @@ def _person_page(person: User, grant_form: GrantRoleForm | None = None, erase_fo
 
 
 @bp.get("/people/<int:user_id>")
+@writes
 @roles_required("admin")
 def person(user_id: int):
     return _person_page(_get_or_404(User, user_id))
@@ -266,6 +270,7 @@ def erase_person(user_id: int):
 
 
 @bp.route("/data-requests", methods=["GET", "POST"])
+@writes
 @roles_required("admin")
 def data_requests():
     form = DataRequestForm()

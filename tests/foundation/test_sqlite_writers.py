@@ -85,3 +85,22 @@ def test_a_writer_gives_up_with_database_is_locked_after_the_wait(sqlite_app, mo
         rows = connection.execute(text("SELECT who FROM writes")).scalars().all()
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == database.BUSY_TIMEOUT_MS
     assert rows == ["first"]  # nothing of the writer that gave up
+
+
+def test_pages_that_write_when_viewed_begin_as_writers(app, monkeypatch):
+    """Pages that log who looked at a member's data write on GET: they take the lock first."""
+    began = []
+
+    class Connection:
+        def exec_driver_sql(self, sql):
+            began.append(sql)
+
+    monkeypatch.setattr(database, "_begin_immediate", lambda _connection: began.append("IMMEDIATE"))
+    for path, method in [
+        ("/admin/people/1", "GET"),  # logs the member page in the access log
+        ("/courses", "GET"),
+        ("/courses/organising-basics/enrol", "POST"),
+    ]:
+        with app.test_request_context(path, method=method):
+            database._sqlite_begin(Connection())
+    assert began == ["IMMEDIATE", "BEGIN", "IMMEDIATE"]
