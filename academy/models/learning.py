@@ -25,7 +25,19 @@ class Enrolment(db.Model):
     """A member taking a course. One row per member and course, kept after leaving."""
 
     __tablename__ = "enrolments"
-    __table_args__ = (sa.UniqueConstraint("user_id", "course_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "course_id"),
+        # Completed enrolments by course: self-study completions waiting for a
+        # certificate are found through it, course by course, until the staff home
+        # page's cap is reached, instead of through every member of every course.
+        sa.Index(
+            "ix_enrolments_completed_course_user",
+            "course_id",
+            "user_id",
+            sqlite_where=sa.text("completed_at IS NOT NULL"),
+            postgresql_where=sa.text("completed_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)

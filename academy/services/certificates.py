@@ -19,6 +19,7 @@ Rules:
 from __future__ import annotations
 
 import calendar
+import functools
 import hashlib
 import logging
 import secrets
@@ -29,7 +30,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from academy import jobs
 from academy.certificates.render import (
@@ -93,12 +94,17 @@ def can_act_in(actor: User, academy_id: int) -> bool:
 
 
 def academies_of(actor: User) -> list[Academy]:
-    """The academies `actor` may act in, by name."""
-    query = sa.select(Academy).order_by(Academy.name)
-    ids = staff_academy_ids(actor)
-    if ids is not None:
-        query = query.where(Academy.id.in_(ids or {-1}))
-    return list(db.session.scalars(query))
+    """The academies `actor` may act in, by name.
+
+    A staff member's come with their roles (each role loads its academy), so
+    only an admin's, which are all of them, need a query.
+    """
+    if staff_academy_ids(actor) is None:
+        return list(db.session.scalars(sa.select(Academy).order_by(Academy.name)))
+    academies = {
+        link.academy_id: link.academy for link in actor.academy_roles if link.role == Role.STAFF
+    }
+    return sorted(academies.values(), key=lambda academy: academy.name)
 
 
 def _require_academy(actor: User, academy_id: int) -> None:
@@ -125,16 +131,33 @@ class Eligible:
     signed_off_at: datetime | None
 
 
+# Written into the SQL rather than bound, so that the database can use the partial
+# unique index of valid certificates in any plan (PostgreSQL's plans prepared once
+# for any parameters too, which cannot rely on a bound status being 'valid').
+VALID = sa.literal(CertificateStatus.VALID.value, sa.String, literal_execute=True)
+
+
 def _has_valid_certificate(user_id_col, course_id_col) -> sa.ColumnElement[bool]:
     return sa.exists().where(
         Certificate.user_id == user_id_col,
         Certificate.course_id == course_id_col,
-        Certificate.status == CertificateStatus.VALID,
+        Certificate.status == VALID,
     )
 
 
 # A list shows names and titles: none of the collections these models load eagerly.
 _LIST_ONLY = (lazyload(Course.modules), lazyload(User.role_grants), lazyload(User.academy_roles))
+
+
+Academies = set[int] | sa.BindParameter | None
+
+
+def _within(column: sa.ColumnElement[int], ids: Academies) -> sa.ColumnElement[bool]:
+    """`column` is one of the academies `ids`: a set, or the bound parameter of a
+    statement built once (see `counting_params`)."""
+    if isinstance(ids, sa.BindParameter):
+        return column.in_(ids)
+    return column.in_(ids or {-1})
 
 
 def _eligible_statements(
@@ -152,28 +175,60 @@ def _eligible_statements(
         if ids is not None and academy_id not in ids:
             return None
         ids = {academy_id}
+    return _eligible_selects(
+        ids, course_id=course_id, cohort_id=cohort_id, include_self_study=include_self_study
+    )
 
+
+def _eligible_selects(
+    ids: Academies,
+    *,
+    course_id: int | None = None,
+    cohort_id: int | None = None,
+    include_self_study: bool = True,
+    counting: bool = False,
+) -> tuple[sa.Select, sa.Select | None]:
+    """`_eligible_statements` for the cohorts of the academies `ids` (None: all).
+
+    The cohort select gives (CohortMember, Cohort, User, Enrolment, Course) rows;
+    `counting` makes it give each (member, course) pair once, as bare rows to
+    count: no DISTINCT (which would read every row before giving the first), a
+    member signed off in two cohorts of a course coming with the first only.
+    """
+    # Driven from the cohorts (of the academies), so a count stops at its cap after
+    # a walk through some of their members, however many members other academies
+    # have. Cheapest test first: most signed-off members hold their certificate.
     in_cohort = (
-        sa.select(CohortMember, Cohort, Enrolment, User, Course)
+        sa.select(CohortMember, Cohort, User)
         .join(Cohort, Cohort.id == CohortMember.cohort_id)
-        .join(Course, Course.id == Cohort.course_id)
         .join(User, User.id == CohortMember.user_id)
-        .join(
-            Enrolment,
-            sa.and_(Enrolment.user_id == User.id, Enrolment.course_id == Course.id),
-        )
         .where(
-            Course.accredited.is_(True),
-            Enrolment.completed_at.is_not(None),
+            Cohort.course_id.in_(sa.select(Course.id).where(Course.accredited.is_(True))),
             CohortMember.signed_off_at.is_not(None),
             User.disabled_at.is_(None),
-            ~_has_valid_certificate(User.id, Course.id),
+            ~_has_valid_certificate(CohortMember.user_id, Cohort.course_id),
         )
     )
+    completed = sa.and_(
+        Enrolment.user_id == CohortMember.user_id,
+        Enrolment.course_id == Cohort.course_id,
+        Enrolment.completed_at.is_not(None),
+    )
+    if counting:
+        # A test per member, never a walk through completions (which SQLite would
+        # choose, without statistics for the partial index, to find the cohorts).
+        in_cohort = in_cohort.where(sa.exists().where(completed))
+        in_cohort = in_cohort.where(~_signed_off_in_an_earlier_cohort(ids))
+    else:  # the list shows when they completed, and the course
+        in_cohort = (
+            in_cohort.add_columns(Enrolment, Course)
+            .join(Enrolment, completed)
+            .join(Course, Course.id == Cohort.course_id)
+        )
     if ids is not None:
-        in_cohort = in_cohort.where(Cohort.academy_id.in_(ids or {-1}))
+        in_cohort = in_cohort.where(_within(Cohort.academy_id, ids))
     if course_id is not None:
-        in_cohort = in_cohort.where(Course.id == course_id)
+        in_cohort = in_cohort.where(Cohort.course_id == course_id)
     if cohort_id is not None:
         in_cohort = in_cohort.where(Cohort.id == cohort_id)
     if cohort_id is not None or not include_self_study:
@@ -183,6 +238,8 @@ def _eligible_statements(
         CohortMember.cohort_id == Cohort.id,
         Cohort.course_id == Enrolment.course_id,
     )
+    # One row per enrolment, so per (member, course): no DISTINCT needed. Found by
+    # course through the partial index of completed enrolments.
     alone = (
         sa.select(Enrolment, User, Course)
         .join(User, User.id == Enrolment.user_id)
@@ -198,6 +255,22 @@ def _eligible_statements(
     if course_id is not None:
         alone = alone.where(Course.id == course_id)
     return in_cohort, alone
+
+
+def _signed_off_in_an_earlier_cohort(ids: Academies) -> sa.ColumnElement[bool]:
+    """The member of the outer cohort row was also signed off in a cohort of the same
+    course (of `ids`) with a smaller id: the pair is counted with that one instead."""
+    member, cohort = aliased(CohortMember), aliased(Cohort)
+    earlier = sa.exists().where(
+        member.user_id == CohortMember.user_id,
+        member.signed_off_at.is_not(None),
+        cohort.id == member.cohort_id,
+        cohort.course_id == Cohort.course_id,
+        cohort.id < Cohort.id,
+    )
+    if ids is not None:
+        earlier = earlier.where(_within(cohort.academy_id, ids))
+    return earlier
 
 
 def eligible_members(
@@ -229,7 +302,7 @@ def eligible_members(
         *_LIST_ONLY, lazyload(Cohort.trainer_links)
     )
     seen: set[tuple[int, int]] = set()
-    for member, cohort, enrolment, user, course in db.session.execute(in_cohort):
+    for member, cohort, user, enrolment, course in db.session.execute(in_cohort):
         if (user.id, course.id) in seen:  # signed off in two cohorts of one course
             continue
         seen.add((user.id, course.id))
@@ -242,25 +315,59 @@ def eligible_members(
     return results
 
 
-def count_eligible(actor: User, *, cap: int) -> int:
-    """How many (member, course) pairs `eligible_members(actor)` lists, counting at most `cap`.
+# Counting, for the staff home page ------------------------------------------------------
+#
+# The counts are built once per process (one shape for admins, one for staff of
+# some academies) with bound parameters, and executed with `counting_params`:
+# building and fingerprinting statements this size costs more than running them.
 
-    For the staff home page: no ordering and no objects, and the database stops
-    once `cap` are found, so the cost does not grow with the membership (the full
-    list took 4 s at 500,000 members; bench/findings.md).
+ACADEMY_IDS = sa.bindparam("academy_ids", expanding=True)
+CAP = sa.bindparam("cap", type_=sa.Integer, literal_execute=True)
+
+
+def counting_params(actor: User, *, cap: int) -> dict[str, object]:
+    """The values of the bound parameters of `waiting_counters(everywhere)` (and of
+    `promotion.candidates_counter`) for `actor`; `everywhere` is
+    `counts_everywhere(actor)`."""
+    ids = staff_academy_ids(actor)
+    return {"academy_ids": sorted(ids or {-1}), "cap": cap}
+
+
+def counts_everywhere(actor: User) -> bool:
+    """Whether `actor` counts in every academy (an admin), which is another statement."""
+    return staff_academy_ids(actor) is None
+
+
+@functools.cache
+def waiting_counters(everywhere: bool) -> tuple[sa.ScalarSelect[int], sa.ScalarSelect[int]]:
+    """Scalar subqueries that count, each up to `cap`, the (member, course) pairs
+    `eligible_members` lists: their sum, at most `cap`, is the number waiting.
+
+    No ordering, no objects and no DISTINCT, so the database stops once `cap` are
+    found and the cost does not grow with the membership (the full list took 4 s
+    at 500,000 members; bench/findings.md): a staff member's signed-off cohort
+    members are found from their academies' cohorts, self-study completions by
+    course through the partial index of completed enrolments.
     """
-    statements = _eligible_statements(actor)
-    if statements is None:
-        return 0
-    total = 0
-    for statement in statements:
-        if statement is None or total >= cap:
-            continue
-        pairs = (
-            statement.with_only_columns(User.id, Course.id).distinct().limit(cap - total)
-        ).subquery()
-        total += db.session.scalar(sa.select(sa.func.count()).select_from(pairs))
-    return total
+    in_cohort, alone = _eligible_selects(None if everywhere else ACADEMY_IDS, counting=True)
+    return _capped_count(in_cohort), _capped_count(alone)
+
+
+def _capped_count(statement: sa.Select) -> sa.ScalarSelect[int]:
+    found = statement.with_only_columns(sa.literal_column("1"), maintain_column_froms=True)
+    return sa.select(sa.func.count()).select_from(found.limit(CAP).subquery()).scalar_subquery()
+
+
+@functools.cache
+def _count_eligible_statement(everywhere: bool) -> sa.Select:
+    return sa.select(*waiting_counters(everywhere))
+
+
+def count_eligible(actor: User, *, cap: int) -> int:
+    """How many (member, course) pairs `eligible_members(actor)` lists, counting at
+    most `cap`, in one query (see `waiting_counters`)."""
+    statement = _count_eligible_statement(counts_everywhere(actor))
+    return min(cap, sum(db.session.execute(statement, counting_params(actor, cap=cap)).one()))
 
 
 def check_eligible(member: User, course: Course, cohort: Cohort | None = None) -> Cohort | None:
@@ -757,6 +864,28 @@ class Verification:
         return data
 
 
+# What verification reads, and nothing else: built once, one statement, plain rows
+# (no ORM objects). The holder's choice comes as a column, not as a whole person
+# (whose roles would be loaded with them: more queries on a public page).
+_certificates, _users = Certificate.__table__, User.__table__
+_VERIFY = (
+    sa.select(
+        _certificates.c.status,
+        _certificates.c.course_title,
+        _certificates.c.level,
+        _certificates.c.credit_hours,
+        _certificates.c.issued_at,
+        _certificates.c.expires_on,
+        _certificates.c.revoked_at,
+        _certificates.c.superseded_at,
+        _certificates.c.holder_name,
+        _users.c.show_name_on_verification,
+    )
+    .select_from(_certificates.outerjoin(_users, _users.c.id == _certificates.c.user_id))
+    .where(_certificates.c.code_hash == sa.bindparam("digest"))
+)
+
+
 def verify(code: str) -> Verification | None:
     """The certificate with this code, as the public may see it; None if there is none.
 
@@ -767,27 +896,21 @@ def verify(code: str) -> Verification | None:
     digest = hash_code(code)
     if len(code) > MAX_CODE_LENGTH:
         digest = "-"  # compared anyway, found never
-    # One query: the holder's choice comes as a column, not as a whole person
-    # (whose roles would be loaded with them: two more queries on a public page).
-    found = db.session.execute(
-        sa.select(Certificate, User.show_name_on_verification)
-        .outerjoin(User, User.id == Certificate.user_id)
-        .where(Certificate.code_hash == digest)
-    ).first()
+    found = db.session.execute(_VERIFY, {"digest": digest}).first()
     if found is None:
         return None
-    certificate, show = found
-    show_name = bool(show)
+    # The certificate's own rule for what a verifier is told (expired or not).
+    status = Certificate(status=found.status, expires_on=found.expires_on).public_status()
     return Verification(
-        status=certificate.public_status(),
-        course_title=certificate.course_title,
-        level=certificate.level,
-        credit_hours=certificate.credit_hours,
-        issued_on=certificate.issued_on,
-        expires_on=certificate.expires_on,
-        revoked_on=certificate.revoked_at.date() if certificate.revoked_at else None,
-        superseded_on=certificate.superseded_at.date() if certificate.superseded_at else None,
-        holder_name=certificate.holder_name if show_name else None,
+        status=status,
+        course_title=found.course_title,
+        level=found.level,
+        credit_hours=found.credit_hours,
+        issued_on=found.issued_at.date(),
+        expires_on=found.expires_on,
+        revoked_on=found.revoked_at.date() if found.revoked_at else None,
+        superseded_on=found.superseded_at.date() if found.superseded_at else None,
+        holder_name=found.holder_name if found.show_name_on_verification else None,
     )
 
 

@@ -15,6 +15,7 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -42,15 +43,36 @@ from academy.models.certificates import (
 )
 from academy.services import ServiceError, accounts
 from academy.services.audit import record
-from academy.services.certificates import NotAllowed, _send, can_act_in, staff_academy_ids
+from academy.services.certificates import (
+    ACADEMY_IDS,
+    CAP,
+    VALID,
+    NotAllowed,
+    _send,
+    can_act_in,
+    counts_everywhere,
+    staff_academy_ids,
+)
 from academy.timeutil import utcnow
 
 NOTE_MAX = 1000
 
 
+def _trainer_slug() -> str:
+    return current_app.config.get("ACADEMY_TRAINER_COURSE", "train-the-trainer")
+
+
 def trainer_course() -> Course | None:
-    slug = current_app.config.get("ACADEMY_TRAINER_COURSE", "train-the-trainer")
-    return db.session.scalar(sa.select(Course).where(Course.slug == slug))
+    return db.session.scalar(sa.select(Course).where(Course.slug == _trainer_slug()))
+
+
+def _trainer_course_id(slug: str | sa.BindParameter | None = None) -> sa.ScalarSelect[int]:
+    """The Train the trainer course's id, inside the query that needs it (NULL, so
+    matching nothing, when the course does not exist): no query of its own, and
+    none of the course tree that loading the `Course` brings with it."""
+    if slug is None:
+        slug = _trainer_slug()
+    return sa.select(Course.id).where(Course.slug == slug).scalar_subquery()
 
 
 def _require_academy(actor: User, academy: Academy) -> None:
@@ -60,13 +82,10 @@ def _require_academy(actor: User, academy: Academy) -> None:
 
 def trainer_certificate(member: User) -> Certificate | None:
     """The member's current Train the trainer certificate, if any."""
-    course = trainer_course()
-    if course is None:
-        return None
     certificate = db.session.scalar(
         sa.select(Certificate).where(
             Certificate.user_id == member.id,
-            Certificate.course_id == course.id,
+            Certificate.course_id == _trainer_course_id(),
             Certificate.status == CertificateStatus.VALID,
         )
     )
@@ -87,52 +106,79 @@ class Candidate:
     declined: TrainerPromotion | None = None
 
 
-def _candidates_statement(actor: User) -> sa.Select | None:
-    """Unordered: valid Train the trainer certificates of `actor`'s academies whose
-    holders are not trainers there yet (None when the course does not exist)."""
-    course = trainer_course()
-    if course is None:
-        return None
-    ids = staff_academy_ids(actor)
+@functools.cache
+def _candidates_statement(everywhere: bool) -> sa.Select:
+    """Unordered: valid Train the trainer certificates whose holders are not trainers
+    in the academy that issued them yet (none when the course does not exist), in
+    every academy or in the bound `academy_ids`.
+
+    Built once per process, with bound parameters (`candidate_params`): building
+    and fingerprinting it costs more than running it.
+    """
     is_trainer_there = sa.exists().where(
         AcademyRole.user_id == Certificate.user_id,
         AcademyRole.academy_id == Certificate.academy_id,
-        AcademyRole.role == Role.TRAINER,
+        AcademyRole.role == sa.literal(Role.TRAINER.value, sa.String, literal_execute=True),
     )
-    today = utcnow().date()
+    today = sa.bindparam("today", type_=sa.Date)
     query = (
         sa.select(Certificate, User)
         .join(User, User.id == Certificate.user_id)
         .where(
-            Certificate.course_id == course.id,
-            Certificate.status == CertificateStatus.VALID,
+            Certificate.course_id == _trainer_course_id(sa.bindparam("trainer_slug")),
+            Certificate.status == VALID,
             sa.or_(Certificate.expires_on.is_(None), Certificate.expires_on >= today),
             User.disabled_at.is_(None),
             ~is_trainer_there,
         )
     )
-    if ids is not None:
-        query = query.where(Certificate.academy_id.in_(ids or {-1}))
+    if not everywhere:
+        query = query.where(Certificate.academy_id.in_(ACADEMY_IDS))
     return query
 
 
+def candidate_params(actor: User) -> dict[str, object]:
+    """The values of `_candidates_statement`'s bound parameters for `actor` (and of
+    `candidates_counter`'s, with `certificates.counting_params`)."""
+    ids = staff_academy_ids(actor)
+    return {
+        "trainer_slug": _trainer_slug(),
+        "today": utcnow().date(),
+        "academy_ids": sorted(ids or {-1}),
+    }
+
+
+@functools.cache
+def candidates_counter(everywhere: bool) -> sa.ScalarSelect[int]:
+    """A scalar subquery counting the candidates, up to the bound `cap`: no ordering,
+    no objects, so the staff home page (which selects it with its other counts in
+    one statement) does not cost more as the membership grows. `everywhere` is
+    `certificates.counts_everywhere(actor)`."""
+    found = _candidates_statement(everywhere).with_only_columns(Certificate.id).limit(CAP)
+    return sa.select(sa.func.count()).select_from(found.subquery()).scalar_subquery()
+
+
+@functools.cache
+def _count_candidates_statement(everywhere: bool) -> sa.Select:
+    return sa.select(candidates_counter(everywhere))
+
+
 def count_candidates(actor: User, *, cap: int) -> int:
-    """How many `candidates(actor)` there are, counting at most `cap` (no ordering, no
-    objects: the staff home page's cost does not grow with the membership)."""
-    query = _candidates_statement(actor)
-    if query is None:
-        return 0
-    found = query.with_only_columns(Certificate.id).limit(cap).subquery()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(found))
+    """How many `candidates(actor)` there are, counting at most `cap`, in one query."""
+    statement = _count_candidates_statement(counts_everywhere(actor))
+    return db.session.scalar(statement, {**candidate_params(actor), "cap": cap})
+
+
+@functools.cache
+def _candidates_list(everywhere: bool) -> sa.Select:
+    return _candidates_statement(everywhere).order_by(Certificate.issued_at, Certificate.id)
 
 
 def candidates(actor: User) -> list[Candidate]:
     """Graduates of Train the trainer from `actor`'s academies who are not trainers
     there yet, with the last decline if there was one (a fixed number of queries)."""
-    query = _candidates_statement(actor)
-    if query is None:
-        return []
-    rows = db.session.execute(query.order_by(Certificate.issued_at, Certificate.id)).all()
+    statement = _candidates_list(counts_everywhere(actor))
+    rows = db.session.execute(statement, candidate_params(actor)).all()
     found = [Candidate(user, certificate) for certificate, user in rows]
     if found:
         declines = db.session.scalars(

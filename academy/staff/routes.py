@@ -4,7 +4,9 @@ through the services and commit once."""
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -88,29 +90,75 @@ COUNT_CAP = 100
 # Home -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class BatchLine:
+    """A recent cohort batch, as the home page lists it."""
+
+    id: int
+    course_title: str
+    academy_name: str
+    issued: int
+    total: int
+    status: str
+
+
+@functools.cache
+def _home_counts_statement(everywhere: bool) -> sa.Select:
+    return sa.select(
+        *service.waiting_counters(everywhere), promotion.candidates_counter(everywhere)
+    )
+
+
+def _home_counts() -> tuple[int, int]:
+    """Members waiting for a certificate and graduates waiting for a decision, each
+    counted up to COUNT_CAP, in one statement (built once per process)."""
+    statement = _home_counts_statement(service.counts_everywhere(current_user))
+    params = {
+        **service.counting_params(current_user, cap=COUNT_CAP),
+        **promotion.candidate_params(current_user),
+    }
+    in_cohorts, alone, graduates = db.session.execute(statement, params).one()
+    return min(COUNT_CAP, in_cohorts + alone), graduates
+
+
+def _recent_batches(limit: int = 5) -> list[BatchLine]:
+    """The latest batches of the staff member's academies: the columns shown, not
+    the batches (whose per-member outcomes can be long)."""
+    query = (
+        sa.select(
+            CertificateBatch.id,
+            Course.title,
+            Academy.name,
+            CertificateBatch.issued,
+            CertificateBatch.user_ids,
+            CertificateBatch.status,
+        )
+        .join(Course, Course.id == CertificateBatch.course_id)
+        .join(Academy, Academy.id == CertificateBatch.academy_id)
+        .order_by(CertificateBatch.id.desc())
+        .limit(limit)
+    )
+    ids = service.staff_academy_ids(current_user)
+    if ids is not None:
+        query = query.where(CertificateBatch.academy_id.in_(ids or {-1}))
+    return [
+        BatchLine(batch_id, title, name, issued, len(user_ids or ()), status)
+        for batch_id, title, name, issued, user_ids, status in db.session.execute(query)
+    ]
+
+
 @bp.get("/")
 @roles_required(*STAFF)
 def index():
-    academies = service.academies_of(current_user)
     # Counted, not listed: the lists can hold tens of thousands at full membership.
-    waiting = service.count_eligible(current_user, cap=COUNT_CAP)
-    candidates = promotion.count_candidates(current_user, cap=COUNT_CAP)
-    ids = service.staff_academy_ids(current_user)
-    batches_query = sa.select(CertificateBatch).order_by(CertificateBatch.id.desc()).limit(5)
-    if ids is not None:
-        batches_query = batches_query.where(CertificateBatch.academy_id.in_(ids or {-1}))
-    batches = db.session.scalars(
-        batches_query.options(
-            selectinload(CertificateBatch.course), selectinload(CertificateBatch.academy)
-        )
-    ).all()
+    waiting, candidates = _home_counts()
     return render_template(
         "staff/index.html",
-        academies=academies,
+        academies=service.academies_of(current_user),
         waiting=waiting,
         candidates=candidates,
         cap=COUNT_CAP,
-        batches=batches,
+        batches=_recent_batches(),
     )
 
 

@@ -29,7 +29,24 @@ verify_limit = limiter.shared_limit(_limit, scope="verify")
 def _private(response):
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Cache-Control"] = "no-store"
+    if response.status_code != 429:
+        _without_limit_headers()
     return response
+
+
+def _without_limit_headers() -> None:
+    """Answer without the X-RateLimit-* headers; a refusal (429) keeps them.
+
+    Counting the request against the limit is one storage round trip (an
+    increment, on the way in). The headers would cost two more on every answer
+    (flask-limiter reads the window's count and expiry back to write them), on
+    the public page that is limited because it may be hammered; and how many
+    guesses are left is nothing a genuine verifier needs. This blueprint's
+    after_request runs before the limiter's, which then has no limit to report.
+    """
+    context = getattr(limiter, "context", None)
+    if context is not None and hasattr(context, "view_rate_limit"):
+        context.view_rate_limit = None
 
 
 def _code_from(text: str) -> str:

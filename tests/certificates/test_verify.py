@@ -158,6 +158,90 @@ def test_verification_is_rate_limited(client, issued):
     assert client.get(f"/verify/{code}").status_code == 429
 
 
+def test_a_replaced_certificate_says_so_and_when(client, issued, staff):
+    certificate, code = issued
+    new = service.reissue(certificate, actor=staff)
+    db.session.commit()
+
+    answer = client.get(f"/verify/{code}.json").get_json()
+    html = client.get(f"/verify/{code}").get_data(as_text=True)
+
+    assert answer["status"] == "superseded"
+    assert answer["superseded_on"] == certificate.superseded_at.date().isoformat()
+    assert "Replaced." in html
+    assert client.get(f"/verify/{new.code}.json").get_json()["status"] == "valid"
+
+
+def test_page_and_json_tell_the_same_facts(client, login, member, issued):
+    certificate, code = issued
+    certificate.expires_on = dt.date(2031, 3, 9)
+    db.session.commit()
+    login(client, member)
+    client.post("/certificates/privacy", data={"show_name": "y"})
+
+    answer = client.get(f"/verify/{code}.json").get_json()
+    html = client.get(f"/verify/{code}").get_data(as_text=True)
+
+    assert answer == {
+        "status": "valid",
+        "course": {"title": "Organising basics", "level": "foundation", "credit_hours": 4.0},
+        "issued_on": certificate.issued_on.isoformat(),
+        "expires_on": "2031-03-09",
+        "holder_name": "Siân O'Connell-Adebayo",
+    }
+    for fact in (
+        "Valid.",
+        "Siân O&#39;Connell-Adebayo",
+        "Organising basics",
+        "Foundation, 4 credit hours",
+        f"<dt>Issued</dt><dd>{service.long_date(certificate.issued_on)}</dd>",
+        "<dt>Valid until</dt><dd>9 March 2031</dd>",
+    ):
+        assert fact in html, fact
+
+
+def test_verification_is_one_query(client, issued, count_queries):
+    _, code = issued
+    for url in (f"/verify/{code}", f"/verify/{code}.json", "/verify/never-issued"):
+        with count_queries() as queries:
+            assert client.get(url).status_code in (200, 404)
+        assert len(queries) == 1, url
+        assert "code_hash" in queries[0]
+
+
+def test_each_answer_costs_the_limit_one_storage_call(client, issued, monkeypatch):
+    """The request is counted on the way in (a hit: one increment in the storage);
+    the answer does not read the window back for X-RateLimit-* headers (a count and
+    an expiry: two more round trips to Redis). A refusal does."""
+    from academy.extensions import limiter
+
+    _, code = issued
+    strategy = limiter.limiter
+    calls = []
+    for name in ("hit", "test", "get_window_stats"):
+        method = getattr(strategy, name)
+
+        def counted(*args, _name=name, _method=method, **kwargs):
+            calls.append(_name)
+            return _method(*args, **kwargs)
+
+        monkeypatch.setattr(strategy, name, counted)
+
+    for url in (f"/verify/{code}", f"/verify/{code}.json", "/verify/never-issued"):
+        calls.clear()
+        response = client.get(url)
+        assert calls == ["hit"], url
+        assert not [h for h in response.headers.keys() if h.startswith("X-RateLimit")], url
+
+    for _ in range(LIMIT):
+        client.get(f"/verify/{code}.json")
+    refused = client.get(f"/verify/{code}")
+    assert refused.status_code == 429
+    assert refused.headers["X-RateLimit-Limit"] == str(LIMIT)
+    assert refused.headers["X-RateLimit-Remaining"] == "0"
+    assert int(refused.headers["Retry-After"]) > 0
+
+
 # Downloads -------------------------------------------------------------------------------
 
 
