@@ -80,6 +80,12 @@ def finalise(config: dict, instance_path: str) -> None:
     elif uri.startswith("postgresql://"):
         uri = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
     config["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("sqlite"):
+        # A file cannot have dropped the connection: pinging it is a statement per
+        # request for nothing.
+        options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.pop("pool_pre_ping", None)
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
     if not config.get("MAIL_BACKEND"):
         config["MAIL_BACKEND"] = "smtp" if config["MAIL_SERVER"] else "academy.mail.LogBackend"

@@ -55,6 +55,7 @@ def test_database_connections_are_configured_for_their_engine(app):
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+        assert db.engine.pool._pre_ping is False  # a file never drops the connection
     else:
         assert db.engine.dialect.name == "postgresql"
         assert db.engine.pool._pre_ping is True
