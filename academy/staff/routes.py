@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from academy.access import roles_required
+from academy.database import writes
 from academy.extensions import db
 from academy.models import Academy, AuditEvent, Cohort, Course, User
 from academy.models.certificates import Certificate, CertificateBatch
@@ -378,6 +379,7 @@ def certificates():
 
 
 @bp.get("/certificates/<int:certificate_id>")
+@writes  # logs the view in the member's access log
 @roles_required(*STAFF)
 def certificate(certificate_id: int):
     certificate = _certificate_or_404(certificate_id)

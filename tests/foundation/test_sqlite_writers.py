@@ -98,9 +98,10 @@ def test_pages_that_write_when_viewed_begin_as_writers(app, monkeypatch):
     monkeypatch.setattr(database, "_begin_immediate", lambda _connection: began.append("IMMEDIATE"))
     for path, method in [
         ("/admin/people/1", "GET"),  # logs the member page in the access log
+        ("/staff/certificates/1", "GET"),  # logs the certificate's holder
         ("/courses", "GET"),
         ("/courses/organising-basics/enrol", "POST"),
     ]:
         with app.test_request_context(path, method=method):
             database._sqlite_begin(Connection())
-    assert began == ["IMMEDIATE", "BEGIN", "IMMEDIATE"]
+    assert began == ["IMMEDIATE", "IMMEDIATE", "BEGIN", "IMMEDIATE"]
