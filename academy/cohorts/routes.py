@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import defaultload
 from wtforms import SelectChoice
 
 from academy.access import roles_required, signed_in
@@ -43,7 +44,11 @@ UK = ZoneInfo("Europe/London")
 
 def _cohort(cohort_id: int, *, manage: bool = True) -> Cohort:
     """The cohort if the current user may manage it (or, with manage=False, view it)."""
-    cohort = db.session.get(Cohort, cohort_id)
+    # Not the course's modules, lessons and quizzes that loading its course would bring
+    # (three queries): the pages that need them ask (cohorts_table.module_heads).
+    cohort = db.session.get(
+        Cohort, cohort_id, options=[defaultload(Cohort.course).lazyload(Course.modules)]
+    )
     if cohort is None:
         abort(404)
     if cohort.can_manage(current_user):
@@ -233,14 +238,23 @@ def detail(cohort_id: int):
             sessions=service.sessions_of(cohort),
             announcements=announcements,
             membership=service.membership_of(cohort, current_user.id),
-            attendance=service.attendance_summaries(cohort)[current_user.id],
+            attendance=service.attendance_summaries(cohort, user_ids=[current_user.id])[
+                current_user.id
+            ],
             course_url=_course_url(cohort),
         )
     sort = request.args.get("sort", "name")
     if sort not in cohorts_table.SORT_KEYS:
         sort = "name"
     descending = request.args.get("dir") == "desc"
-    table = cohorts_table.build_table(cohort, sort=sort, descending=descending)
+    builder = cohorts_table.TableBuilder(cohort)
+    page, problem = _page_number(request.args.get("page"), builder.summary().pages)
+    if problem:
+        # A page that does not exist (a bookmark from when the cohort was bigger, a
+        # mistyped address): say so and show the nearest one, in the same order.
+        flash(problem, "warning")
+        return redirect(_detail_url(cohort, sort, descending, page))
+    table = builder.page(page, sort, descending)
     return render_template(
         "cohorts/detail.html",
         cohort=cohort,
@@ -252,16 +266,45 @@ def detail(cohort_id: int):
     )
 
 
+def _page_number(raw: str | None, pages: int) -> tuple[int, str | None]:
+    """The page of the cohort table asked for, or the nearest one and why not that one."""
+    if not raw:
+        return 1, None
+    if not (raw.isascii() and raw.isdigit()):
+        shown = raw if len(raw) <= 20 else raw[:20] + "…"
+        return 1, f"“{shown}” is not a page number: this is the first page of members."
+    digits = raw.lstrip("0")
+    if not digits:
+        return 1, "There is no page 0: this is the first page of members."
+    if len(digits) > 9 or int(digits) > pages:
+        shown = digits if len(digits) <= 20 else digits[:20] + "…"
+        if pages == 1:
+            return 1, f"There is no page {shown}: all the members fit on one page."
+        return pages, f"There is no page {shown}: this is the last page of members, page {pages}."
+    return int(digits), None
+
+
+def _detail_url(cohort: Cohort, sort: str, descending: bool, page: int) -> str:
+    return url_for(
+        "cohorts.detail",
+        cohort_id=cohort.id,
+        sort=None if sort == "name" else sort,
+        dir="desc" if descending else None,
+        page=page if page > 1 else None,
+        _anchor="progress",
+    )
+
+
 @bp.get("/cohorts/<int:cohort_id>/export.csv")
 @roles_required(*MANAGERS)
 def export(cohort_id: int):
     cohort = _cohort(cohort_id)
-    table = cohorts_table.build_table(cohort)
+    table = cohorts_table.whole_table(cohort)
     body = cohorts_table.export_csv(table)  # before the commit expires what it reads
     # An export of members' personal data: each member can see it was taken, and by whom.
     record_access_many(
         current_user,
-        [row.membership.user_id for row in table.rows],
+        [row.user_id for row in table.rows],
         "cohort.csv-export",
         f"cohort:{cohort.id}",
     )

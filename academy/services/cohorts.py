@@ -7,6 +7,7 @@ are on the model (`cohort.can_manage(user)`); routes check them before calling.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -694,28 +695,64 @@ class AttendanceSummary:
         return round(100 * self.present / self.held)
 
 
+def held_sessions(
+    cohort_id: int | sa.BindParameter[int], now: datetime | sa.BindParameter[datetime]
+) -> sa.ColumnElement[bool]:
+    """The cohort's sessions that attendance counts: those that have started by `now`
+    (values, or bound parameters in a statement built once)."""
+    return sa.and_(CohortSession.cohort_id == cohort_id, CohortSession.starts_at <= now)
+
+
 def attendance_summaries(
-    cohort: Cohort, now: datetime | None = None
+    cohort: Cohort,
+    now: datetime | None = None,
+    user_ids: Iterable[int] | None = None,
+    *,
+    held: int | None = None,
 ) -> dict[int, AttendanceSummary]:
-    """Per member id: sessions attended out of those held so far (two queries)."""
+    """Per member id: sessions attended out of those held so far (two queries, one when
+    the caller has counted the sessions `held` by `now` already).
+
+    Every member of the cohort, or only `user_ids` when given (a page of the cohort
+    table, one member's page, one sign-off), so that the cost does not grow with the
+    cohort."""
     now = now or utcnow()
-    held = db.session.scalar(
-        select(func.count())
-        .select_from(CohortSession)
-        .where(CohortSession.cohort_id == cohort.id, CohortSession.starts_at <= now)
-    )
-    rows = db.session.execute(
+    if held is None:
+        held = db.session.scalar(
+            select(func.count()).select_from(CohortSession).where(held_sessions(cohort.id, now))
+        )
+    params: dict[str, object] = {"cohort_id": cohort.id, "now": now}
+    if user_ids is not None:
+        params["user_ids"] = list(user_ids)
+    rows = db.session.execute(_attendance_counts(user_ids is not None), params)
+    counts = {user_id: (int(p or 0), int(a or 0)) for user_id, p, a in rows}
+    return _Summaries(held, counts)
+
+
+@functools.cache
+def _attendance_counts(some_members: bool) -> sa.Select:
+    """Per member: present and apologies at the sessions held (built once: the cohort
+    page asks for it on every request)."""
+    query = (
         select(
             Attendance.user_id,
             func.sum(sa.case((Attendance.status == AttendanceStatus.PRESENT, 1), else_=0)),
             func.sum(sa.case((Attendance.status == AttendanceStatus.APOLOGIES, 1), else_=0)),
         )
         .join(CohortSession, CohortSession.id == Attendance.session_id)
-        .where(CohortSession.cohort_id == cohort.id, CohortSession.starts_at <= now)
+        .where(
+            held_sessions(
+                sa.bindparam("cohort_id", type_=sa.Integer),
+                sa.bindparam("now", type_=CohortSession.starts_at.type),
+            )
+        )
         .group_by(Attendance.user_id)
     )
-    counts = {user_id: (int(p or 0), int(a or 0)) for user_id, p, a in rows}
-    return _Summaries(held, counts)
+    if some_members:
+        query = query.where(
+            Attendance.user_id.in_(sa.bindparam("user_ids", expanding=True, type_=sa.Integer))
+        )
+    return query
 
 
 class _Summaries(dict):
@@ -742,7 +779,7 @@ def sign_off_problem(cohort: Cohort, user_id: int) -> str | None:
     if enrolment is None or enrolment.completed_at is None:
         return "They have not completed the course yet."
     if cohort.min_attendance_percent:
-        summary = attendance_summaries(cohort)[user_id]
+        summary = attendance_summaries(cohort, user_ids=[user_id])[user_id]
         if summary.percent is not None and summary.percent < cohort.min_attendance_percent:
             return (
                 f"They attended {summary.percent}% of sessions; this cohort asks for at least "
