@@ -28,6 +28,7 @@ from academy.cohorts.forms import (
     JoinCodeForm,
     SessionForm,
 )
+from academy.database import writes
 from academy.extensions import db, limiter
 from academy.models import Academy, Cohort, CohortInvite, CohortSession, Course, User
 from academy.models.cohorts import AttendanceStatus
@@ -296,6 +297,7 @@ def _detail_url(cohort: Cohort, sort: str, descending: bool, page: int) -> str:
 
 
 @bp.get("/cohorts/<int:cohort_id>/export.csv")
+@writes  # logs the export in each member's access log
 @roles_required(*MANAGERS)
 def export(cohort_id: int):
     cohort = _cohort(cohort_id)

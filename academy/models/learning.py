@@ -96,7 +96,19 @@ class QuizAttempt(db.Model):
     __tablename__ = "quiz_attempts"
     __table_args__ = (
         sa.UniqueConstraint("user_id", "quiz_id", "number"),
-        sa.Index("ix_quiz_attempts_user_course", "user_id", "course_id"),
+        # Covers the grouped reads of quiz results (a member's pages, a cohort's table):
+        # answered from the index, never from the rows, whose ~9 KB snapshots come
+        # first on disk.
+        sa.Index(
+            "ix_quiz_attempts_progress",
+            "user_id",
+            "quiz_id",  # the order they are grouped in
+            "course_id",
+            "submitted_at",
+            "score",
+            "passed",
+            "id",
+        ),
         sa.CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_range"),
     )
 
