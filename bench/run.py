@@ -647,7 +647,7 @@ def render_results() -> str:
         f"**Verdict: {met} of {total} target checks met** across the runs below (ratio to "
         f"the bare page, p99 ≤ {P99_LIMIT_MS} ms at {runs[0]['connections'] if runs else 16} "
         "connections). What stands in the way, what was fixed and what it gained: "
-        '"What was found" and "Targets" at the end.',
+        '"Where things stand", "What was found" and "The floor" at the end.',
     ]
     out += ["", "## Machine", ""]
     for key in (
@@ -664,14 +664,15 @@ def render_results() -> str:
     ):
         out.append(f"- {key}: {info.get(key)}")
     out.append(
-        "- shared: the machine's 2 cores were shared with five other engineers' test runs "
-        "during these runs (load average noted per run), so absolute numbers are low and "
-        "noisy; ratios to the bare page, measured minutes apart, are steadier."
+        "- load: wrk, gunicorn and the database share the same 2 cores, and other work on "
+        "the machine shows in the load average noted per run; ratios to the bare page, "
+        "measured minutes apart in the same run, are steadier than req/s."
     )
     out += ["", "## Commands", ""]
     out.append("```sh")
     out.append("make bench                                         # SQLite, 1,000 members")
-    out.append(".venv/bin/python bench/run.py --members 1000 --members 500000 [--pg]")
+    out.append(".venv/bin/python bench/run.py --members 1000 --members 500000 [--pg|--both]")
+    out.append(".venv/bin/python bench/profile_pages.py [--pg] [--profile lesson]  # CPU per page")
     out.append("```")
     out.append("")
     out.append(
