@@ -100,19 +100,6 @@ def learn_hours(value: float) -> str:
     return f"{value:g}"
 
 
-# The reading order of a course --------------------------------------------------------
-
-
-def _step_url(course: CourseOutline | Course, item) -> str | None:
-    """Where `item` (a lesson or quiz of the course, or None) is read."""
-    if item is None:
-        return None
-    if isinstance(item, LessonOutline | QuizOutline):
-        return item.url
-    # A course no longer offered has no outline: its pages are gone too.
-    return None
-
-
 # Catalogue and course pages -------------------------------------------------------------
 
 
@@ -157,7 +144,7 @@ def course(course_slug: str):
     missing = [p for p in prerequisites if p.slug not in done_slugs]
     next_url = None
     if progress is not None and progress.enrolled:
-        next_url = _step_url(course, progress.next_step)
+        next_url = progress.next_url
     return render_template(
         "learn/course.html",
         course=course,
@@ -188,7 +175,7 @@ def enrol(course_slug: str):
     first = course.lessons[0] if course.lessons else None
     if first is not None:
         progress = learning.course_progress(current_user, course)
-        return redirect(_step_url(course, progress.next_step) or first.url, 303)
+        return redirect(progress.next_url or first.url, 303)
     return redirect(url_for("learn.course", course_slug=course.slug), 303)
 
 
@@ -495,7 +482,7 @@ def dashboard():
         elif enrolment.left_at is not None:
             left.append(item)
         else:
-            in_progress.append((item, _step_url(course, item.next_step)))
+            in_progress.append(item)
     completed.sort(key=lambda p: p.completed_at, reverse=True)
     quiz_results = [
         (item, status)
@@ -509,5 +496,4 @@ def dashboard():
         completed=completed,
         left=left,
         quiz_results=quiz_results,
-        quiz_url=_step_url,
     )

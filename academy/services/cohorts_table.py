@@ -604,20 +604,6 @@ class TableBuilder:
         ]
 
 
-def summarise(cohort: Cohort, now: datetime | None = None) -> Summary:
-    return TableBuilder(cohort, now).summary()
-
-
-def page_of(
-    cohort: Cohort,
-    page: int = 1,
-    sort: str = "name",
-    descending: bool = False,
-    now: datetime | None = None,
-) -> CohortTable:
-    return TableBuilder(cohort, now).page(page, sort, descending)
-
-
 def whole_table(cohort: Cohort, now: datetime | None = None) -> CohortTable:
     return TableBuilder(cohort, now).whole()
 

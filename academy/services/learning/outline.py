@@ -5,9 +5,10 @@ The course tree (courses, modules, lessons, quizzes) changes only when
 `CurriculumVersion`. Pages used to load the tree from the database on every
 request (four queries and a hundred ORM objects per course, about a third of
 a lesson page's time: bench/findings.md). Now each process builds it once per
-version, with every link already made, and a request only asks the database
-which version is current (one primary-key read) and for the member's own
-progress.
+version, with every link already made (the fixed scheme of academy.content.urls,
+which the stored lesson HTML links to as well), and a request only asks the
+database which version is current (one primary-key read) and for the member's
+own progress.
 
 Outline objects carry the same attribute names as the ORM rows they mirror
 (`course.modules`, `module.lessons`, `module.quiz`, `lesson.title`…), so the
@@ -19,13 +20,13 @@ lessons' bodies: those are read on demand and kept per version as well
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, g, has_request_context, request, url_for
+from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
+from academy.content import urls
 from academy.extensions import db
 from academy.models import Course, CurriculumVersion, Lesson, Module, Quiz
 
@@ -149,9 +150,6 @@ class Outlines:
     def course(self, slug: str) -> CourseOutline | None:
         return self.by_slug.get(slug)
 
-    def __iter__(self) -> Iterator[CourseOutline]:
-        return iter(self.courses)
-
     def body(self, lesson: LessonOutline) -> tuple[str, list[dict[str, Any]]]:
         """The lesson's sanitised HTML and table of contents, read once per version."""
         found = self._bodies.get(lesson.id)
@@ -204,9 +202,7 @@ def _build(version: int) -> Outlines:
                 minutes=row.minutes,
                 position=row.position,
                 source_path=row.source_path,
-                url=url_for(
-                    "learn.lesson", course_slug=course_slugs[row.course_id], lesson_slug=row.slug
-                ),
+                url=urls.lesson_url(course_slugs[row.course_id], row.slug),
             )
         )
     quiz_of = {
@@ -221,14 +217,10 @@ def _build(version: int) -> Outlines:
             draw=quiz.draw,
             review=quiz.review,
             intro_html=quiz.intro_html,
-            url=url_for(
-                "learn.quiz",
-                course_slug=course_slugs.get(quiz.course_id, ""),
-                module_slug=module_slugs.get(quiz.module_id, ""),
-            ),
+            url=urls.quiz_url(course_slugs[quiz.course_id], module_slugs[quiz.module_id]),
         )
         for quiz in quizzes
-        if quiz.module_id in module_slugs
+        if quiz.module_id in module_slugs and quiz.course_id in course_slugs
     }
     modules_of: dict[int, list[Module]] = {}
     for module in modules:
@@ -236,7 +228,7 @@ def _build(version: int) -> Outlines:
 
     outlines = []
     for course in courses:
-        course_url = url_for("learn.course", course_slug=course.slug)
+        course_url = urls.course_url(course.slug)
         course_modules = tuple(
             ModuleOutline(
                 id=module.id,
@@ -250,7 +242,7 @@ def _build(version: int) -> Outlines:
                 source_path=module.source_path,
                 lessons=tuple(lessons_of.get(module.id, ())),
                 quiz=quiz_of.get(module.id),
-                url=f"{course_url}#module-{module.slug}",
+                url=urls.module_url(course.slug, module.slug),
             )
             for number, module in enumerate(modules_of.get(course.id, ()), 1)
         )
@@ -298,8 +290,7 @@ def _build(version: int) -> Outlines:
 # The per-process cache ------------------------------------------------------------------------
 
 _lock = threading.Lock()
-# (app id, database URL, script root) -> Outlines: links differ if the app is mounted
-# elsewhere, and tests run several apps and databases in one process.
+# (app id, database URL) -> Outlines: tests run several apps and databases in one process.
 _cache: dict[tuple[int, str, str], Outlines] = {}
 
 
@@ -325,32 +316,18 @@ def outlines() -> Outlines:
 
 
 def _current_outlines() -> Outlines:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    script_root = request.script_root if has_request_context() else ""
-    key = (id(app), str(db.engine.url), script_root)
+    key = (id(current_app._get_current_object()), str(db.engine.url))  # type: ignore[attr-defined]
     version = current_version()
     found = _cache.get(key)
     if found is not None and found.version == version:
         return found
-    if has_request_context():
-        built = _build(version)
-    else:
-        with app.test_request_context("/"):
-            built = _build(version)
+    built = _build(version)
     with _lock:
         _cache[key] = built
     return built
 
 
 def clear() -> None:
-    """Forget every process-local outline (tests that edit curriculum rows by hand)."""
+    """Forget every process-local outline (tests, whose curriculum edits are rolled back)."""
     with _lock:
         _cache.clear()
-
-
-def course_outline(slug: str) -> CourseOutline | None:
-    return outlines().course(slug)
-
-
-def course_outline_by_id(course_id: int) -> CourseOutline | None:
-    return outlines().by_id.get(course_id)

@@ -164,6 +164,12 @@ class CourseProgress(_PercentDone):
         return None
 
     @property
+    def next_url(self) -> str | None:
+        """Where to continue reading (a course still offered: its outline has the links)."""
+        step = self.next_step
+        return step.url if step is not None else None
+
+    @property
     def next_step(self) -> Lesson | Quiz | None:
         """Where to continue: the first unfinished lesson, else the first quiz not passed."""
         for module in self.modules:
