@@ -4,22 +4,30 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_login import LoginManager
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from academy.extensions import db
 from academy.models import User
+
+# One query for the person and their roles (which nearly every page asks about),
+# instead of three (the roles' own selectin loads). Built once: every signed-in
+# request runs it, and `Session.get` with options builds its cache key anew each time.
+_PERSON_WITH_ROLES = (
+    select(User)
+    .options(joinedload(User.role_grants), joinedload(User.academy_roles))
+    .where(User.id == bindparam("user_id"))
+)
 
 
 def load_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version:
         return None
-    # One query for the person and their roles (which nearly every page asks about),
-    # instead of three (the roles' own selectin loads).
-    user = db.session.get(
-        User,
-        int(user_id),
-        options=[joinedload(User.role_grants), joinedload(User.academy_roles)],
+    user = (
+        db.session.execute(_PERSON_WITH_ROLES, {"user_id": int(user_id)})
+        .unique()
+        .scalar_one_or_none()
     )
     if user is None or not user.is_active or user.session_version != version:
         return None

@@ -51,29 +51,6 @@ def make_app(database_url: str):
     )
 
 
-def add_floor_page(app) -> None:
-    """A signed-in page that does nothing but what every signed-in page does.
-
-    Session, log-in (the member and their roles), the shared layout with its
-    navigation and sign-out form: the least any member's page can cost, so
-    that each page's own work can be read off against it.
-    """
-    from flask import render_template
-
-    from academy.access import signed_in
-
-    template = app.jinja_env.from_string(
-        '{% extends "base.html" %}{% block title %}Floor{% endblock %}'
-        "{% block content %}<p>Signed in.</p>{% endblock %}"
-    )
-
-    @signed_in
-    def floor():
-        return render_template(template)
-
-    app.add_url_rule("/_bench/floor", "bench_floor", floor)
-
-
 def replay(app, entries, statements: list[int]) -> tuple[list[float], list[int], list[int]]:
     client = app.test_client(use_cookies=False)
     cpu, queries, statuses = [], [], []
@@ -118,7 +95,6 @@ def main() -> None:
     run.reopen_attempts(url, accounts)
     files = run.build_requests(url, accounts, run.OUT / f"requests-{kind}-{args.members}")
     app = make_app(url)
-    add_floor_page(app)
 
     from sqlalchemy import event
 
@@ -137,15 +113,7 @@ def main() -> None:
 
     print(f"{kind}, {args.members:,} members, {args.n} requests per type after 5 to warm up")
     print(f"{'request':<12} {'cpu ms p50':>10} {'mean':>7} {'queries':>8}  statuses")
-    floor_file = files["dashboard"].with_name("floor.tsv")
-    floor_file.write_text(
-        "".join(
-            "\t".join(("GET", "/_bench/floor", entry[2], "")) + "\n"
-            for entry in load_requests(files["dashboard"], 400)
-        )
-    )
-    files = {**files, "floor": floor_file}
-    for name in args.only or [*run.TARGETS, "floor"]:
+    for name in args.only or run.TARGETS:
         entries = load_requests(files[name], args.n + 6)
         if name == "quiz":
             # Every submission must answer a different open attempt (the last for --sql).

@@ -28,6 +28,24 @@ def test_the_bare_benchmark_page_is_served_when_benchmarking(bench_app):
     assert access_rule_of(bench_app.view_functions["bench.bare"]) == "public"
 
 
+def test_the_signed_in_benchmark_page_asks_for_a_sign_in_and_shows_the_layout(
+    bench_app, make_user, login
+):
+    client = bench_app.test_client()
+    assert client.get("/_bench/signed-in").status_code == 302
+    with bench_app.app_context():
+        member = make_user(name="Bench Member")
+        login(client, member)
+        answer = client.get("/_bench/signed-in")
+    assert answer.status_code == 200
+    page = answer.get_data(as_text=True)
+    # The shared layout with the sign-out form: what every member's page pays for.
+    assert "Signed in." in page
+    assert 'action="/logout"' in page
+    assert 'name="csrf_token"' in page
+    assert access_rule_of(bench_app.view_functions["bench.signed_in_page"]) == "signed-in"
+
+
 def test_forwarded_addresses_are_trusted_only_from_the_configured_proxies(app_config):
     from academy import create_app
 
