@@ -16,6 +16,7 @@ from academy.access import public, signed_in
 
 bp = Blueprint("bench", __name__, url_prefix="/_bench")
 
+
 @bp.get("/bare")
 @public
 def bare():
