@@ -26,7 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     logging_setup.configure(app)
 
     # The database first: everything after it may need a session.
-    from academy.extensions import csrf, db, limiter, login_manager, mail, migrate
+    from academy.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
     from academy import database
@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     sessions.init_app(app, login_manager)
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     mail.init_app(app)
 
     from academy import security

@@ -57,6 +57,8 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "5 per 15 minutes",
         "VERIFY_RATE_LIMIT": "60 per minute",
+        # How long the staff home page's counts may be kept (services/staff_counts.py).
+        "STAFF_COUNTS_SECONDS": 60,
     }
 
 
@@ -87,6 +89,13 @@ def finalise(config: dict, instance_path: str) -> None:
         options.pop("pool_pre_ping", None)
         config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
+    # One cache for every worker where there is Redis; otherwise each process keeps its own.
+    if config["REDIS_URL"]:
+        config.setdefault("CACHE_TYPE", "RedisCache")
+        config.setdefault("CACHE_REDIS_URL", config["REDIS_URL"])
+    else:
+        config.setdefault("CACHE_TYPE", "SimpleCache")
+    config.setdefault("CACHE_KEY_PREFIX", "academy-cache:")
     if not config.get("MAIL_BACKEND"):
         config["MAIL_BACKEND"] = "smtp" if config["MAIL_SERVER"] else "academy.mail.LogBackend"
 

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound so that `create_app` can bind them in order."""
 
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -29,5 +30,7 @@ migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()
+# Shared across workers through Redis when REDIS_URL is set (see config.finalise).
+cache = Cache()
 # The storage URI is set from REDIS_URL in the factory so limits hold across workers.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -4,7 +4,6 @@ through the services and commit once."""
 
 from __future__ import annotations
 
-import functools
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -19,7 +18,7 @@ from academy.database import writes
 from academy.extensions import db
 from academy.models import Academy, AuditEvent, Cohort, Course, User
 from academy.models.certificates import Certificate, CertificateBatch
-from academy.services import ServiceError, promotion
+from academy.services import ServiceError, promotion, staff_counts
 from academy.services import certificates as service
 from academy.services.access_log import record_access
 from academy.staff import bp
@@ -83,11 +82,6 @@ def _back(default: str) -> str:
     return default
 
 
-# The home page counts up to this many ("100 or more"): finding them costs the
-# database time in proportion to the cap, not to the membership.
-COUNT_CAP = 100
-
-
 # Home -------------------------------------------------------------------------------------
 
 
@@ -101,25 +95,6 @@ class BatchLine:
     issued: int
     total: int
     status: str
-
-
-@functools.cache
-def _home_counts_statement(everywhere: bool) -> sa.Select:
-    return sa.select(
-        *service.waiting_counters(everywhere), promotion.candidates_counter(everywhere)
-    )
-
-
-def _home_counts() -> tuple[int, int]:
-    """Members waiting for a certificate and graduates waiting for a decision, each
-    counted up to COUNT_CAP, in one statement (built once per process)."""
-    statement = _home_counts_statement(service.counts_everywhere(current_user))
-    params = {
-        **service.counting_params(current_user, cap=COUNT_CAP),
-        **promotion.candidate_params(current_user),
-    }
-    in_cohorts, alone, graduates = db.session.execute(statement, params).one()
-    return min(COUNT_CAP, in_cohorts + alone), graduates
 
 
 def _recent_batches(limit: int = 5) -> list[BatchLine]:
@@ -152,13 +127,14 @@ def _recent_batches(limit: int = 5) -> list[BatchLine]:
 @roles_required(*STAFF)
 def index():
     # Counted, not listed: the lists can hold tens of thousands at full membership.
-    waiting, candidates = _home_counts()
+    counts = staff_counts.waiting_counts(current_user)
     return render_template(
         "staff/index.html",
         academies=service.academies_of(current_user),
-        waiting=waiting,
-        candidates=candidates,
-        cap=COUNT_CAP,
+        waiting=counts.certificates,
+        candidates=counts.candidates,
+        cap=staff_counts.COUNT_CAP,
+        counts_age=staff_counts.largest_age(),
         batches=_recent_batches(),
     )
 

@@ -128,6 +128,31 @@ def test_a_job_queued_by_one_process_is_run_by_the_worker(cluster):
     assert on_b.get("/account/password").status == 200
 
 
+def test_staff_counts_kept_in_the_shared_cache_are_forgotten_by_every_process(cluster):
+    """A's staff home page keeps its counts in Redis; a certificate issued on B
+    must show on A at once, not when A's copy would have run out."""
+    database = cluster["database"]
+    database.make_member("counter@example.org", roles=("staff",), academy="north-west")
+    finisher = database.make_member("finisher@example.org", name="Fran Finisher")
+    course_id, academy_id = database.complete_course(finisher)
+    on_a = Client(cluster["a"].url)
+    answer = on_a.post("/login", {"email": "counter@example.org", "password": PASSWORD})
+    assert answer.status == 302, answer.body
+    assert "1 member is waiting for a certificate" in on_a.get("/staff/").body
+    assert "1 member is waiting for a certificate" in on_a.get("/staff/").body
+
+    on_b = Client(cluster["b"].url, cookies=on_a.cookies)
+    issued = on_b.post(
+        "/staff/certificates/issue",
+        {"user_id": finisher, "course_id": course_id, "academy_id": academy_id},
+        token_from="/staff/eligible",
+    )
+    assert issued.status == 302, issued.body
+    assert "/staff/certificates/" in issued.headers["location"]
+
+    assert "0 members are waiting for a certificate" in on_a.get("/staff/").body
+
+
 def test_logs_are_one_json_object_per_line(cluster):
     Client(cluster["a"].url).get("/healthz")
     lines = [line for line in cluster["a"].output().splitlines() if line.strip()]
