@@ -129,6 +129,8 @@ def main() -> None:
         cpu, queries, statuses = replay(app, measured, statements)
         if args.profile == name:
             profiler.disable()
+            saved = run.OUT / f"profile-{kind}-{name}.prof"
+            profiler.dump_stats(saved)
         print(
             f"{name:<12} {statistics.median(cpu):10.2f} {statistics.mean(cpu):7.2f} "
             f"{statistics.median(queries):8.0f}  {sorted(set(statuses))}"
@@ -138,6 +140,7 @@ def main() -> None:
             replay(app, last, statements)
             print("\n".join(f"    {statement}" for statement in seen))
         if args.profile == name:
+            print(f"    (saved for pstats or snakeviz: {saved})")
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 

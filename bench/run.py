@@ -363,6 +363,8 @@ class Server:
             # Verification is limited per address; every request here comes from one.
             FLASK_VERIFY_RATE_LIMIT="1000000 per minute",
             FLASK_RATELIMIT_KEY_PREFIX=prefix,
+            # Each run's own cache: counts kept from another database must not show.
+            FLASK_CACHE_KEY_PREFIX=f"{prefix}cache:",
         )
         if redis_url:
             env["REDIS_URL"] = redis_url

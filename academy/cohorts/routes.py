@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import defaultload
+from sqlalchemy.orm import defaultload, lazyload, selectinload
 from wtforms import SelectChoice
 
 from academy.access import roles_required, signed_in
@@ -30,7 +30,15 @@ from academy.cohorts.forms import (
 )
 from academy.database import writes
 from academy.extensions import db, limiter
-from academy.models import Academy, Cohort, CohortInvite, CohortSession, Course, User
+from academy.models import (
+    Academy,
+    Cohort,
+    CohortInvite,
+    CohortSession,
+    CohortTrainer,
+    Course,
+    User,
+)
 from academy.models.cohorts import AttendanceStatus
 from academy.services import ServiceError, cohorts_ics, cohorts_import, cohorts_table
 from academy.services import cohorts as service
@@ -43,13 +51,20 @@ UK = ZoneInfo("Europe/London")
 # Loading and checking ------------------------------------------------------------------
 
 
+# Not the course's modules, lessons and quizzes that loading its course would bring
+# (three queries): the pages that need them ask (cohorts_table.module_heads). Nor
+# the trainers' own roles (two more): the pages show their names.
+_COHORT_ONLY = [
+    defaultload(Cohort.course).lazyload(Course.modules),
+    selectinload(Cohort.trainer_links)
+    .defaultload(CohortTrainer.user)
+    .options(lazyload(User.role_grants), lazyload(User.academy_roles)),
+]
+
+
 def _cohort(cohort_id: int, *, manage: bool = True) -> Cohort:
     """The cohort if the current user may manage it (or, with manage=False, view it)."""
-    # Not the course's modules, lessons and quizzes that loading its course would bring
-    # (three queries): the pages that need them ask (cohorts_table.module_heads).
-    cohort = db.session.get(
-        Cohort, cohort_id, options=[defaultload(Cohort.course).lazyload(Course.modules)]
-    )
+    cohort = db.session.get(Cohort, cohort_id, options=_COHORT_ONLY)
     if cohort is None:
         abort(404)
     if cohort.can_manage(current_user):

@@ -294,11 +294,13 @@ _lock = threading.Lock()
 _cache: dict[tuple[int, str, str], Outlines] = {}
 
 
+# Asked on every course page: built once.
+_VERSION = select(CurriculumVersion.version).where(CurriculumVersion.id == 1)
+
+
 def current_version() -> int:
     """The curriculum version in the database (0 before the first sync that changed it)."""
-    return (
-        db.session.scalar(select(CurriculumVersion.version).where(CurriculumVersion.id == 1)) or 0
-    )
+    return db.session.scalar(_VERSION) or 0
 
 
 def outlines() -> Outlines:
