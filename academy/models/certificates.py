@@ -64,6 +64,9 @@ class Certificate(db.Model):
             postgresql_where=VALID_ONLY,
         ),
         sa.Index("ix_certificates_status_expires_on", "status", "expires_on"),
+        # A course's certificates oldest first: the graduates waiting for a trainer
+        # decision are paged in this order, and the walk stops at the page's end.
+        sa.Index("ix_certificates_course_issued", "course_id", "issued_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -178,7 +178,23 @@ def candidates(actor: User) -> list[Candidate]:
     """Graduates of Train the trainer from `actor`'s academies who are not trainers
     there yet, with the last decline if there was one (a fixed number of queries)."""
     statement = _candidates_list(counts_everywhere(actor))
-    rows = db.session.execute(statement, candidate_params(actor)).all()
+    return _with_declines(db.session.execute(statement, candidate_params(actor)).all())
+
+
+def candidates_page(actor: User, page: int, per_page: int) -> tuple[list[Candidate], bool]:
+    """One page of `candidates`, oldest certificate first, and whether more follow.
+
+    At full membership the whole list ran to tens of thousands of graduates (74 MB
+    of HTML, 9 to 13 s at 500,000 members); a page costs the same however long it is.
+    """
+    statement = _candidates_list(counts_everywhere(actor))
+    rows = db.session.execute(
+        statement.offset((page - 1) * per_page).limit(per_page + 1), candidate_params(actor)
+    ).all()
+    return _with_declines(rows[:per_page]), len(rows) > per_page
+
+
+def _with_declines(rows) -> list[Candidate]:
     found = [Candidate(user, certificate) for certificate, user in rows]
     if found:
         declines = db.session.scalars(
@@ -206,6 +222,17 @@ class TrainerEntry:
 
 def trainers(actor: User) -> list[TrainerEntry]:
     """The trainers of `actor`'s academies, with who trained them where known."""
+    return _trainer_entries(db.session.execute(_trainers_query(actor)).all())
+
+
+def trainers_page(actor: User, page: int, per_page: int) -> tuple[list[TrainerEntry], bool]:
+    """One page of `trainers`, by academy and name, and whether more follow."""
+    query = _trainers_query(actor).offset((page - 1) * per_page).limit(per_page + 1)
+    rows = db.session.execute(query).all()
+    return _trainer_entries(rows[:per_page]), len(rows) > per_page
+
+
+def _trainers_query(actor: User) -> sa.Select:
     ids = staff_academy_ids(actor)
     query = (
         sa.select(AcademyRole, User, Academy)
@@ -216,8 +243,11 @@ def trainers(actor: User) -> list[TrainerEntry]:
     )
     if ids is not None:
         query = query.where(AcademyRole.academy_id.in_(ids or {-1}))
-    rows = db.session.execute(query).all()
-    promotions = _active_promotions({academy.id for _, _, academy in rows})
+    return query
+
+
+def _trainer_entries(rows) -> list[TrainerEntry]:
+    promotions = _promotions_of({(user.id, academy.id) for _, user, academy in rows})
     cohorts = _cohorts(p.cohort_id for p in promotions.values())
     entries = []
     for _, user, academy in rows:
@@ -231,13 +261,28 @@ def trainers(actor: User) -> list[TrainerEntry]:
 
 
 def _active_promotions(academy_ids: set[int]) -> dict[tuple[int, int], TrainerPromotion]:
+    """The standing promotions in these academies, with their lineage."""
     if not academy_ids:
         return {}
+    return _standing_promotions(TrainerPromotion.academy_id.in_(academy_ids))
+
+
+def _promotions_of(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], TrainerPromotion]:
+    """The standing promotions of these (member, academy) pairs, with their lineage."""
+    if not pairs:
+        return {}
+    return _standing_promotions(
+        TrainerPromotion.user_id.in_({user_id for user_id, _ in pairs}),
+        TrainerPromotion.academy_id.in_({academy_id for _, academy_id in pairs}),
+    )
+
+
+def _standing_promotions(*where: sa.ColumnElement[bool]) -> dict[tuple[int, int], TrainerPromotion]:
     promotions = db.session.scalars(
         sa.select(TrainerPromotion)
         .options(selectinload(TrainerPromotion.lineage).selectinload(TrainerLineage.trainer))
         .where(
-            TrainerPromotion.academy_id.in_(academy_ids),
+            *where,
             TrainerPromotion.decision == PromotionDecision.PROMOTED,
             TrainerPromotion.demoted_at.is_(None),
         )

@@ -163,15 +163,22 @@ def _filter_form(academies: list[Academy]) -> FilterForm:
 def eligible():
     academies = service.academies_of(current_user)
     form = _filter_form(academies)
-    academy_id = request.args.get("academy", 0, type=int) or None
-    course_id = request.args.get("course", 0, type=int) or None
-    cohort_id = request.args.get("cohort", 0, type=int) or None
-    entries = service.eligible_members(
-        current_user, academy_id=academy_id, course_id=course_id, cohort_id=cohort_id
+    filters = {
+        name: request.args.get(name, 0, type=int) or None
+        for name in ("academy", "course", "cohort")
+    }
+    page = _page()
+    waiting = service.waiting_page(
+        current_user,
+        academy_id=filters["academy"],
+        course_id=filters["course"],
+        cohort_id=filters["cohort"],
+        page=page,
+        per_page=PAGE_SIZE,
     )
     by_cohort: OrderedDict[Cohort, list] = OrderedDict()
     alone = []
-    for entry in entries:
+    for entry in waiting.entries:
         if entry.cohort is None:
             alone.append(entry)
         else:
@@ -182,7 +189,9 @@ def eligible():
         academies=academies,
         by_cohort=by_cohort,
         alone=alone,
-        total=len(entries),
+        waiting=waiting,
+        page=page,
+        query_args={name: value for name, value in filters.items() if value},
     )
 
 
@@ -442,12 +451,23 @@ def _reissue(certificate_id: int, *, renew: bool):
 @roles_required(*STAFF)
 def promotions():
     academies = service.academies_of(current_user)
+    # Graduates and trainers are paged apart: each list keeps its place as the other moves.
+    page = _page()
+    trainers_page = max(request.args.get("trainers", 1, type=int), 1)
+    candidates, more_candidates = promotion.candidates_page(current_user, page, PAGE_SIZE)
+    trainers, more_trainers = promotion.trainers_page(current_user, trainers_page, PAGE_SIZE)
     return render_template(
         "staff/promotions.html",
         academies=academies,
-        candidates=promotion.candidates(current_user),
-        trainers=promotion.trainers(current_user),
+        candidates=candidates,
+        trainers=trainers,
         course=promotion.trainer_course(),
+        page=page,
+        more_candidates=more_candidates,
+        trainers_page=trainers_page,
+        more_trainers=more_trainers,
+        waiting=staff_counts.waiting_counts(current_user).candidates,
+        cap=staff_counts.COUNT_CAP,
     )
 
 

@@ -269,3 +269,39 @@ def test_the_promotions_and_lineage_pages_cost_the_same_however_many_trainers(
 
     assert "Many 7" in page
     assert len(many) == len(few)
+
+
+def test_graduates_and_trainers_come_a_page_at_a_time(client, login, staff, make_user, monkeypatch):
+    """At full membership tens of thousands of graduates wait: the page shows them
+    oldest first, a page at a time, and pages the trainers on their own."""
+    from academy.staff import routes as staff_routes
+
+    monkeypatch.setattr(staff_routes, "PAGE_SIZE", 2)
+    for n in range(3):
+        member = make_user(name=f"Graduate {n}")
+        complete(member, TTT)
+        service.issue(member, course(TTT), actor=staff, academy=north_west())
+        db.session.commit()
+    for n in range(3):
+        make_user(roles=("trainer",), name=f"Trainer {n}")
+    login(client, staff)
+
+    first = client.get("/staff/promotions").get_data(as_text=True)
+    second = client.get("/staff/promotions?page=2&trainers=2").get_data(as_text=True)
+
+    assert "3 graduates are waiting for a decision" in first
+    assert "Graduate 0" in first
+    assert "Graduate 1" in first
+    assert "Graduate 2" not in first
+    assert "Graduate 2" in second
+    assert "Graduate 0" not in second
+    assert "More graduates" in first
+    assert "Previous graduates" in second
+    assert "Trainer 0" in first
+    assert "Trainer 2" not in first
+    assert "Trainer 2" in second
+    assert "Trainer 0" not in second
+    # Each list's pager keeps the other's place.
+    assert "/staff/promotions?page=2&amp;trainers=2#trainers" not in first
+    assert "/staff/promotions?trainers=2#trainers" in first
+    assert "/staff/promotions?trainers=2#graduates" in second
