@@ -70,8 +70,9 @@ def _form_errors(form) -> None:
             flash(error, "error")
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
+def _page(name: str = "page") -> int:
+    """The page number asked for in `name` (1 for anything that is not a positive number)."""
+    return max(request.args.get(name, 1, type=int), 1)
 
 
 def _back(default: str) -> str:
@@ -453,7 +454,7 @@ def promotions():
     academies = service.academies_of(current_user)
     # Graduates and trainers are paged apart: each list keeps its place as the other moves.
     page = _page()
-    trainers_page = max(request.args.get("trainers", 1, type=int), 1)
+    trainers_page = _page("trainers")
     candidates, more_candidates = promotion.candidates_page(current_user, page, PAGE_SIZE)
     trainers, more_trainers = promotion.trainers_page(current_user, trainers_page, PAGE_SIZE)
     return render_template(
