@@ -17,27 +17,22 @@ show within STAFF_COUNTS_SECONDS.
 from __future__ import annotations
 
 import functools
-import logging
 import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from academy.extensions import cache, db
+from academy.extensions import db
 from academy.models import AcademyRole, Cohort, CohortMember, Enrolment, User, UserRole
 from academy.models.certificates import Certificate, TrainerPromotion
-from academy.services import certificates, promotion
-
-log = logging.getLogger("academy.staff_counts")
+from academy.services import certificates, kept, promotion
 
 # Counted up to this many ("100 or more"): finding them costs the database time in
 # proportion to the cap, not to the membership.
 COUNT_CAP = 100
 CACHE_KEY = "staff-counts"
-_STALE = "academy.staff_counts.stale"
 
 
 @dataclass(frozen=True)
@@ -74,43 +69,26 @@ def waiting_counts(actor: User) -> WaitingCounts:
     """The counts for `actor`'s academies, from the cache when fresh enough."""
     seconds = current_app.config["STAFF_COUNTS_SECONDS"]
     scope = _scope(actor)
-    try:
-        entries = cache.get(CACHE_KEY) or {}
-    except Exception:  # a cache that is down must not take the staff pages with it
-        log.warning("staff counts: the cache could not be read", exc_info=True)
-        return _count(actor)
+    entries = kept.read(CACHE_KEY) or {}
     found = entries.get(scope)
     now = time.time()
     if found is not None and now - found[0] < seconds:
         return found[1]
     counts = _count(actor)
-    if seconds > 0:
-        fresh = {key: value for key, value in entries.items() if now - value[0] < seconds}
-        fresh[scope] = (now, counts)
-        try:
-            cache.set(CACHE_KEY, fresh, timeout=seconds)
-        except Exception:
-            log.warning("staff counts: the cache could not be written", exc_info=True)
+    fresh = {key: value for key, value in entries.items() if now - value[0] < seconds}
+    fresh[scope] = (now, counts)
+    kept.write(CACHE_KEY, fresh, seconds)
     return counts
 
 
 def largest_age() -> str | None:
     """How old a count on the page may be, in words ("a minute"); None if never kept."""
-    seconds = current_app.config["STAFF_COUNTS_SECONDS"]
-    if seconds <= 0:
-        return None
-    if seconds < 60:
-        return f"{seconds} seconds"
-    minutes = round(seconds / 60)
-    return "a minute" if minutes == 1 else f"{minutes} minutes"
+    return kept.in_words(current_app.config["STAFF_COUNTS_SECONDS"])
 
 
 def forget() -> None:
     """Drop every cached count (the next staff home page counts afresh)."""
-    try:
-        cache.delete(CACHE_KEY)
-    except Exception:
-        log.warning("staff counts: the cache could not be cleared", exc_info=True)
+    kept.forget(CACHE_KEY)
 
 
 # Forgetting on commit ----------------------------------------------------------------
@@ -141,21 +119,6 @@ def _changes_counts(session: Session) -> bool:
     return False
 
 
-@event.listens_for(Session, "before_flush")
-def _note_changes(session: Session, _context, _instances) -> None:
-    if not session.info.get(_STALE) and _changes_counts(session):
-        session.info[_STALE] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _forget_after_commit(session: Session) -> None:
-    # After the commit, not before: a count taken between the two would see the
-    # old data and be kept for another minute.
-    if session.info.pop(_STALE, False):
-        forget()
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _keep_after_rollback(session: Session, previous) -> None:
-    if previous.parent is None:  # the whole transaction, not a savepoint within it
-        session.info.pop(_STALE, None)
+kept.forget_after_commit(
+    "staff-counts", lambda session: [CACHE_KEY] if _changes_counts(session) else []
+)

@@ -125,7 +125,7 @@ class RedisDatabase:
     def release(self) -> None:
         # The database was empty when claimed: what is in it now is this run's.
         if self.client.get(self.CLAIM) == self.token.encode():
-            for pattern in ("rq:*", f"{self.prefix}*", "LIMITS*", self.CLAIM):
+            for pattern in ("rq:*", f"{self.prefix}*", "LIMITS*", "academy-cache:*", self.CLAIM):
                 for key in self.client.scan_iter(match=pattern, count=500):
                     self.client.delete(key)
         self.client.close()
