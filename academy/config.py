@@ -59,6 +59,9 @@ def defaults(instance_path: str) -> dict:
         "VERIFY_RATE_LIMIT": "60 per minute",
         # How long the staff home page's counts may be kept (services/staff_counts.py).
         "STAFF_COUNTS_SECONDS": 60,
+        # How long the cohort page's whole-cohort figures may be kept
+        # (services/cohort_summaries.py).
+        "COHORT_SUMMARY_SECONDS": 60,
     }
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defaultload, lazyload, selectinload
 from wtforms import SelectChoice
 
@@ -40,7 +41,13 @@ from academy.models import (
     User,
 )
 from academy.models.cohorts import AttendanceStatus
-from academy.services import ServiceError, cohorts_ics, cohorts_import, cohorts_table
+from academy.services import (
+    ServiceError,
+    cohort_summaries,
+    cohorts_ics,
+    cohorts_import,
+    cohorts_table,
+)
 from academy.services import cohorts as service
 from academy.services.access_log import record_access_many
 
@@ -54,17 +61,23 @@ UK = ZoneInfo("Europe/London")
 # Not the course's modules, lessons and quizzes that loading its course would bring
 # (three queries): the pages that need them ask (cohorts_table.module_heads). Nor
 # the trainers' own roles (two more): the pages show their names.
-_COHORT_ONLY = [
-    defaultload(Cohort.course).lazyload(Course.modules),
-    selectinload(Cohort.trainer_links)
-    .defaultload(CohortTrainer.user)
-    .options(lazyload(User.role_grants), lazyload(User.academy_roles)),
-]
+# Built once: every cohort page runs it, and `Session.get` with options would build
+# its cache key anew on each call.
+_COHORT_ONLY = (
+    select(Cohort)
+    .options(
+        defaultload(Cohort.course).lazyload(Course.modules),
+        selectinload(Cohort.trainer_links)
+        .defaultload(CohortTrainer.user)
+        .options(lazyload(User.role_grants), lazyload(User.academy_roles)),
+    )
+    .where(Cohort.id == bindparam("cohort_id"))
+)
 
 
 def _cohort(cohort_id: int, *, manage: bool = True) -> Cohort:
     """The cohort if the current user may manage it (or, with manage=False, view it)."""
-    cohort = db.session.get(Cohort, cohort_id, options=_COHORT_ONLY)
+    cohort = db.session.execute(_COHORT_ONLY, {"cohort_id": cohort_id}).scalar_one_or_none()
     if cohort is None:
         abort(404)
     if cohort.can_manage(current_user):
@@ -263,7 +276,7 @@ def detail(cohort_id: int):
     if sort not in cohorts_table.SORT_KEYS:
         sort = "name"
     descending = request.args.get("dir") == "desc"
-    builder = cohorts_table.TableBuilder(cohort)
+    builder = cohorts_table.TableBuilder(cohort, keep_summary=True)
     page, problem = _page_number(request.args.get("page"), builder.summary().pages)
     if problem:
         # A page that does not exist (a bookmark from when the cohort was bigger, a
@@ -279,6 +292,7 @@ def detail(cohort_id: int):
         descending=descending,
         announcements=announcements,
         action_form=ActionForm(),
+        figures_age=cohort_summaries.largest_age(),
     )
 
 

@@ -43,7 +43,7 @@ from academy.models import (
 )
 from academy.models.cohorts import AttendanceStatus
 from academy.models.types import UTCDateTime
-from academy.services import learning
+from academy.services import cohort_summaries, learning
 from academy.services.cohorts import AttendanceSummary, attendance_summaries, held_sessions
 from academy.timeutil import utcnow
 
@@ -169,6 +169,7 @@ class Summary:
     signed_off: int
     falling_behind: int
     sessions_held: int
+    next_session_at: datetime | None = None  # "sessions held" changes then
 
     @property
     def pages(self) -> int:
@@ -450,13 +451,24 @@ def _summary_statement(columns: _Columns) -> sa.Select:
         .where(held_sessions(_COHORT, _NOW))
         .scalar_subquery()
     )
+    next_session = (
+        select(func.min(CohortSession.starts_at))
+        .where(CohortSession.cohort_id == _COHORT, CohortSession.starts_at > _NOW)
+        .scalar_subquery()
+    )
     return columns.query(
         func.count(),
         _count(columns.completed),
         _count(columns.signed_off),
         _count(columns.falling_behind),
         held,
+        sa.type_coerce(next_session, UTCDateTime()),
     )
+
+
+# The page's members come with their enrolment in the course (the statement joins it
+# to sort by progress anyway), so their progress needs one round trip fewer.
+_MEMBER_COLUMNS = 4
 
 
 @functools.cache
@@ -467,6 +479,7 @@ def _page_statement(columns: _Columns, sort: str, descending: bool) -> sa.Select
             User.display_name,
             CohortMember.joined_at,
             CohortMember.signed_off_at,
+            *learning.ENROLMENT_FACTS,
         )
         .join(User, User.id == CohortMember.user_id)
         .order_by(*columns.order_by(sort, descending))
@@ -501,10 +514,15 @@ def _columns(has_items: bool, on_schedule: bool) -> _Columns:
 
 
 class TableBuilder:
-    """The cohort's table as of `now`: the summary, one page, or every member."""
+    """The cohort's table as of `now`: the summary, one page, or every member.
 
-    def __init__(self, cohort: Cohort, now: datetime | None = None):
+    With `keep_summary`, the whole-cohort figures may come from those kept for a
+    while (`cohort_summaries`): the cohort page's, so that paging through a big
+    cohort does not count all of it again for every page."""
+
+    def __init__(self, cohort: Cohort, now: datetime | None = None, *, keep_summary=False):
         self.cohort = cohort
+        self.keep_summary = keep_summary
         self.schedule = _schedule(cohort, now or utcnow())
         self.modules = module_heads(cohort.course_id)
         # The course's current lessons and quizzes, as learning.progress_for_members counts.
@@ -529,19 +547,28 @@ class TableBuilder:
         return self.schedule.now
 
     def summary(self) -> Summary:
-        """The whole cohort's figures, in one aggregate query."""
+        """The whole cohort's figures, in one aggregate query (or kept, see the class)."""
         if self._summary is None:
-            members, completed, signed_off, behind, held = db.session.execute(
-                _summary_statement(self.columns), self.params
-            ).one()
-            self._summary = Summary(
-                members=members,
-                completed=int(completed),
-                signed_off=int(signed_off),
-                falling_behind=int(behind),
-                sessions_held=int(held or 0),
-            )
+            if self.keep_summary:
+                self._summary = cohort_summaries.kept_figures(
+                    self.cohort.id, self.now, self._count_summary
+                )
+            else:
+                self._summary = self._count_summary()
         return self._summary
+
+    def _count_summary(self) -> Summary:
+        members, completed, signed_off, behind, held, next_session_at = db.session.execute(
+            _summary_statement(self.columns), self.params
+        ).one()
+        return Summary(
+            members=members,
+            completed=int(completed),
+            signed_off=int(signed_off),
+            falling_behind=int(behind),
+            sessions_held=int(held or 0),
+            next_session_at=next_session_at,
+        )
 
     def page(self, page: int = 1, sort: str = "name", descending: bool = False) -> CohortTable:
         """Page `page` (from 1) of the table sorted by `sort`: only its members are
@@ -552,14 +579,18 @@ class TableBuilder:
         if summary.members and page <= summary.pages:
             statement = _page_statement(self.columns, sort, descending)
             found = db.session.execute(statement, {**self.params, "offset": (page - 1) * PAGE_SIZE})
-            members = [Member(*row) for row in found]
+            members, enrolments = [], []
+            for row in found:
+                members.append(Member(*row[:_MEMBER_COLUMNS]))
+                if row.enrolled_at is not None:  # outer-joined: None when not enrolled
+                    enrolments.append(learning.EnrolmentFacts(*row[_MEMBER_COLUMNS:]))
             attendance = attendance_summaries(
                 self.cohort,
                 self.now,
                 user_ids=[member.user_id for member in members],
                 held=summary.sessions_held,
             )
-            rows = self._rows(members, attendance)
+            rows = self._rows(members, attendance, enrolments)
         return CohortTable(
             cohort=self.cohort,
             modules=self.modules,
@@ -592,12 +623,15 @@ class TableBuilder:
         )
 
     def _rows(
-        self, members: list[Member], attendance: dict[int, AttendanceSummary]
+        self,
+        members: list[Member],
+        attendance: dict[int, AttendanceSummary],
+        enrolments: list[learning.EnrolmentFacts] | None = None,
     ) -> list[MemberRow]:
         """Rows for `members`, in their order, with their progress (a fixed number of
-        queries, about these members only)."""
+        queries, about these members only; `enrolments`: theirs, when read already)."""
         ids = [member.user_id for member in members]
-        progress = learning.progress_for_members(self.cohort.course_id, ids)
+        progress = learning.progress_for_members(self.cohort.course_id, ids, enrolments)
         return [
             _row(self.cohort, m, progress[m.user_id], attendance[m.user_id], self.schedule)
             for m in members

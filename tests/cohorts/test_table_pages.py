@@ -3,6 +3,7 @@ whole cohort, and SQL ordering and counting that agree with the per-member rules
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date, timedelta
 
@@ -13,6 +14,7 @@ from academy.extensions import db
 from academy.models import (
     AuditEvent,
     CohortMember,
+    CohortSession,
     Enrolment,
     LessonCompletion,
     QuizAttempt,
@@ -162,7 +164,15 @@ def test_every_order_pages_through_every_member_as_the_rules_order_them(varied):
 def test_the_summary_in_sql_agrees_with_every_members_row(varied):
     builder = TableBuilder(varied, utcnow())
     summary = builder.summary()
-    assert summary == builder.whole().summary
+    # The export counts in Python and has no use for when the next session starts.
+    assert dataclasses.replace(summary, next_session_at=None) == builder.whole().summary
+    upcoming = db.session.scalar(
+        sa.select(sa.func.min(CohortSession.starts_at)).where(
+            CohortSession.cohort_id == varied.id, CohortSession.starts_at > builder.now
+        )
+    )
+    assert upcoming is not None
+    assert summary.next_session_at == upcoming
     assert summary.members == 130
     assert summary.sessions_held == 2
     # Each figure is neither nobody nor everybody, so the comparison means something.
@@ -187,15 +197,23 @@ def test_only_the_pages_members_have_their_progress_loaded(varied, monkeypatch):
     asked = []
     original = learning.progress_for_members
 
-    def spy(course_id, user_ids):
-        asked.append(list(user_ids))
-        return original(course_id, user_ids)
+    def spy(course_id, user_ids, enrolments=None):
+        asked.append((list(user_ids), list(enrolments)))
+        return original(course_id, user_ids, asked[-1][1])
 
     monkeypatch.setattr(learning, "progress_for_members", spy)
     table = TableBuilder(varied).page(2, "progress", True)
     assert len(asked) == 1
-    assert sorted(asked[0]) == sorted(row.user_id for row in table.rows)
-    assert len(asked[0]) == PAGE_SIZE
+    ids, enrolments = asked[0]
+    assert sorted(ids) == sorted(row.user_id for row in table.rows)
+    assert len(ids) == PAGE_SIZE
+    # Their enrolments come with the page's members, and only theirs, in this course...
+    assert enrolments
+    assert {e.user_id for e in enrolments} <= set(ids)
+    assert {e.course_id for e in enrolments} == {varied.course_id}
+    # ...and give the same progress as reading them afresh.
+    fresh = original(varied.course_id, ids)
+    assert {row.user_id: row.progress for row in table.rows} == fresh
 
 
 # Through the web -------------------------------------------------------------------------

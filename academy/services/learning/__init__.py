@@ -14,7 +14,9 @@ from academy.services.learning.enrolment import (
     missing_prerequisites,
 )
 from academy.services.learning.progress import (
+    ENROLMENT_FACTS,
     CourseProgress,
+    EnrolmentFacts,
     MemberProgress,
     ModuleProgress,
     QuizStatus,
@@ -60,7 +62,9 @@ __all__ = [
     "review",
     "start_attempt",
     "submit_attempt",
+    "ENROLMENT_FACTS",
     "CourseProgress",
+    "EnrolmentFacts",
     "MemberProgress",
     "ModuleProgress",
     "QuizStatus",

@@ -421,6 +421,33 @@ def refresh_completion(enrolment: Enrolment, course: Course | CourseOutline) -> 
 # Progress of many members (cohorts, reports) ------------------------------------------
 
 
+# Many members' enrolments in one course, and their current lessons done per module
+# (the cohort page runs them on every request: built once).
+_COURSE = sa.bindparam("course_id", type_=sa.Integer)
+ENROLMENT_FACTS = (
+    Enrolment.id,
+    Enrolment.user_id,
+    Enrolment.course_id,
+    Enrolment.enrolled_at,
+    Enrolment.left_at,
+    Enrolment.completed_at,
+    Enrolment.last_activity_at,
+)
+_MEMBERS_ENROLMENTS = select(*ENROLMENT_FACTS).where(
+    Enrolment.course_id == _COURSE, Enrolment.user_id.in_(_USERS)
+)
+_MEMBERS_LESSONS_BY_MODULE = (
+    select(LessonCompletion.user_id, Lesson.module_id, func.count())
+    .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+    .where(
+        LessonCompletion.course_id == _COURSE,
+        LessonCompletion.user_id.in_(_USERS),
+        Lesson.retired_at.is_(None),
+    )
+    .group_by(LessonCompletion.user_id, Lesson.module_id)
+)
+
+
 @dataclass(slots=True)
 class MemberProgress(_PercentDone):
     """One member's progress in a course, as a cohort or a report shows it."""
@@ -454,11 +481,17 @@ class MemberProgress(_PercentDone):
         return sum(1 for passed in self.passed_by_module.values() if passed)
 
 
-def progress_for_members(course_id: int, user_ids: Iterable[int]) -> dict[int, MemberProgress]:
+def progress_for_members(
+    course_id: int,
+    user_ids: Iterable[int],
+    enrolments: Iterable[EnrolmentFacts] | None = None,
+) -> dict[int, MemberProgress]:
     """Progress of each of `user_ids` in the course, in a fixed number of queries.
 
     Every requested id gets an entry (enrolled_at None if never enrolled). Modules are
     the course's current modules; a module without a quiz has no entry in the quiz maps.
+    Pass `enrolments` (theirs in this course) when the caller has read them already:
+    the cohort page reads them with its page of members, saving a round trip.
     """
     ids = sorted(set(user_ids))
     course = course_tree(course_id)
@@ -480,24 +513,20 @@ def progress_for_members(course_id: int, user_ids: Iterable[int]) -> dict[int, M
     }
     if not ids:
         return result
-    for enrolment in db.session.scalars(
-        select(Enrolment).where(Enrolment.course_id == course_id, Enrolment.user_id.in_(ids))
-    ):
-        member = result[enrolment.user_id]
+    params = {"course_id": course_id, "user_ids": ids}
+    if enrolments is None:
+        enrolments = (
+            EnrolmentFacts(*row) for row in db.session.execute(_MEMBERS_ENROLMENTS, params)
+        )
+    for enrolment in enrolments:
+        member = result.get(enrolment.user_id)
+        if member is None:  # pragma: no cover - a caller passing someone else's
+            continue
         member.enrolled_at = enrolment.enrolled_at
         member.left_at = enrolment.left_at
         member.completed_at = enrolment.completed_at
         member.last_activity_at = enrolment.last_activity_at
-    rows = db.session.execute(
-        select(LessonCompletion.user_id, Lesson.module_id, func.count())
-        .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
-        .where(
-            LessonCompletion.course_id == course_id,
-            LessonCompletion.user_id.in_(ids),
-            Lesson.retired_at.is_(None),
-        )
-        .group_by(LessonCompletion.user_id, Lesson.module_id)
-    )
+    rows = db.session.execute(_MEMBERS_LESSONS_BY_MODULE, params)
     counts: dict[int, dict[int, int]] = defaultdict(dict)
     for user_id, module_id, count in rows:
         counts[user_id][module_id] = count
