@@ -62,6 +62,9 @@ def defaults(instance_path: str) -> dict:
         # How long the cohort page's whole-cohort figures may be kept
         # (services/cohort_summaries.py).
         "COHORT_SUMMARY_SECONDS": 60,
+        # How often a process asks the database whether the curriculum has changed
+        # (services/learning/outline.py); 0: on every request.
+        "CURRICULUM_CHECK_SECONDS": 2,
     }
 
 

@@ -93,6 +93,11 @@ def sync_curriculum(
     return _Sync(curriculum, session, now or utcnow()).run()
 
 
+# Set on the session by a sync that changed the curriculum: when it commits, this
+# process forgets its course outlines (services/learning/outline.py).
+SYNCED = "academy.curriculum.synced"
+
+
 def _bump_version(session: Session, now: datetime) -> None:
     """Tell every process that its in-memory course outlines are out of date."""
     bumped = session.execute(
@@ -103,6 +108,9 @@ def _bump_version(session: Session, now: datetime) -> None:
     if not bumped:
         session.add(models.CurriculumVersion(id=1, version=1, changed_at=now))
     session.flush()
+    # This process's own outlines go once the sync commits; other processes see the
+    # new version within CURRICULUM_CHECK_SECONDS.
+    session.info[SYNCED] = True
 
 
 class _Sync:

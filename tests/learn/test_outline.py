@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from academy.content.sync import sync_path
 from academy.extensions import db
+from academy.models import CurriculumVersion, Lesson
 from academy.services.learning import outline
 from tests.content.conftest import VALID, edit
 
@@ -32,7 +35,11 @@ def reads_of_the_tree(statements: list[str]) -> list[str]:
     ]
 
 
-def test_pages_read_the_course_tree_from_memory(client, login, enrolled, count_queries):
+def version_reads(statements: list[str]) -> int:
+    return sum("curriculum_version" in statement for statement in statements)
+
+
+def test_pages_read_the_course_tree_from_memory(app, client, login, enrolled, count_queries):
     login(client, enrolled)
     assert client.get(LESSON).status_code == 200  # builds the outline, reads the body
     with count_queries() as statements:
@@ -41,7 +48,35 @@ def test_pages_read_the_course_tree_from_memory(client, login, enrolled, count_q
     assert page.status_code == dashboard.status_code == 200
     assert "Why we listen first" in page.get_data(as_text=True)
     assert reads_of_the_tree(statements) == []
-    assert sum("curriculum_version" in s for s in statements) == 2  # one per request
+    # The version was read moments ago: not again within CURRICULUM_CHECK_SECONDS...
+    assert version_reads(statements) == 0
+    # ...and on every request when that is 0.
+    app.config["CURRICULUM_CHECK_SECONDS"] = 0
+    with count_queries() as statements:
+        client.get(LESSON)
+        client.get("/dashboard")
+    assert version_reads(statements) == 2
+    assert reads_of_the_tree(statements) == []
+
+
+def test_a_release_by_another_process_shows_within_the_interval(
+    app, client, login, enrolled, count_queries, monkeypatch
+):
+    login(client, enrolled)
+    assert "Why we listen first" in client.get(LESSON).get_data(as_text=True)
+    # Another process renames the lesson and bumps the version: nothing here hears of it.
+    db.session.execute(
+        sa.update(Lesson).where(Lesson.slug == "why-listen-first").values(title="Renamed")
+    )
+    db.session.execute(sa.update(CurriculumVersion).values(version=CurriculumVersion.version + 1))
+    db.session.commit()
+    assert "Why we listen first" in client.get(LESSON).get_data(as_text=True)
+    later = time.monotonic() + app.config["CURRICULUM_CHECK_SECONDS"] + 0.1
+    monkeypatch.setattr(outline.time, "monotonic", lambda: later)
+    with count_queries() as statements:
+        page = client.get(LESSON).get_data(as_text=True)
+    assert version_reads(statements) == 1
+    assert "Renamed" in page
 
 
 def test_a_sync_that_changes_the_curriculum_shows_on_the_next_page(

@@ -6,9 +6,10 @@ The course tree (courses, modules, lessons, quizzes) changes only when
 request (four queries and a hundred ORM objects per course, about a third of
 a lesson page's time: bench/findings.md). Now each process builds it once per
 version, with every link already made (the fixed scheme of academy.content.urls,
-which the stored lesson HTML links to as well), and a request only asks the
-database which version is current (one primary-key read) and for the member's
-own progress.
+which the stored lesson HTML links to as well). A process asks the database
+which version is current (one primary-key read) at most every
+CURRICULUM_CHECK_SECONDS, and at once after a sync it made itself; a request
+asks only for the member's own progress.
 
 Outline objects carry the same attribute names as the ORM rows they mirror
 (`course.modules`, `module.lessons`, `module.quiz`, `lesson.title`…), so the
@@ -20,13 +21,17 @@ lessons' bodies: those are read on demand and kept per version as well
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
+from math import inf
 from typing import Any
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from academy.content import urls
+from academy.content.sync import SYNCED
 from academy.extensions import db
 from academy.models import Course, CurriculumVersion, Lesson, Module, Quiz
 
@@ -291,7 +296,9 @@ def _build(version: int) -> Outlines:
 
 _lock = threading.Lock()
 # (app id, database URL) -> Outlines: tests run several apps and databases in one process.
-_cache: dict[tuple[int, str, str], Outlines] = {}
+_cache: dict[tuple[int, str], Outlines] = {}
+# The same keys -> when the database's version was last read (time.monotonic()).
+_checked: dict[tuple[int, str], float] = {}
 
 
 # Asked on every course page: built once.
@@ -319,17 +326,40 @@ def outlines() -> Outlines:
 
 def _current_outlines() -> Outlines:
     key = (id(current_app._get_current_object()), str(db.engine.url))  # type: ignore[attr-defined]
-    version = current_version()
     found = _cache.get(key)
-    if found is not None and found.version == version:
+    now = time.monotonic()
+    # A release made by another process is seen within CURRICULUM_CHECK_SECONDS: the
+    # version is a round trip that every course page paid, for a change made a few
+    # times a year. One made in this process is seen at once (see _forget_after_sync).
+    if found is not None and now - _checked.get(key, -inf) < _check_interval():
         return found
-    built = _build(version)
+    version = current_version()
+    if found is None or found.version != version:
+        found = _build(version)
     with _lock:
-        _cache[key] = built
-    return built
+        _cache[key] = found
+        _checked[key] = now
+    return found
+
+
+def _check_interval() -> float:
+    return float(current_app.config.get("CURRICULUM_CHECK_SECONDS", 0))
 
 
 def clear() -> None:
     """Forget every process-local outline (tests, whose curriculum edits are rolled back)."""
     with _lock:
         _cache.clear()
+        _checked.clear()
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_after_sync(session: Session) -> None:
+    if session.info.pop(SYNCED, False):
+        clear()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_after_rollback(session: Session, previous) -> None:
+    if previous.parent is None:
+        session.info.pop(SYNCED, None)
