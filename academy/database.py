@@ -1,7 +1,9 @@
-"""Engine settings per database: SQLite pragmas and locking for the embedded default."""
+"""Engine settings per database: SQLite pragmas and locking for the embedded default,
+and page views that read PostgreSQL without a transaction around them."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -100,9 +102,52 @@ def _is_busy(error: OperationalError) -> bool:
     return "database is locked" in str(error.orig) or "database is busy" in str(error.orig)
 
 
+# PostgreSQL: page views read without a transaction ---------------------------------------
+#
+# Under READ COMMITTED, PostgreSQL's default, every statement sees the data as of its
+# own start whether or not a transaction surrounds it, so a page view that only reads
+# gains nothing from BEGIN and ROLLBACK but two round trips (of four for a
+# verification page, of six for a lesson: bench/findings.md). Page views therefore
+# run in autocommit. The first statement that writes or locks ends that: the
+# connection leaves autocommit before it, so psycopg begins a transaction and
+# everything from that statement on commits or rolls back together, as in any
+# other request. (What was read before it was read as it would have been.)
+
+_READING = "academy.reading_without_transaction"
+_PLAIN_READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+_LOCKING = re.compile(r"\bFOR\s+(UPDATE|NO\s+KEY\s+UPDATE|SHARE|KEY\s+SHARE)\b", re.IGNORECASE)
+
+
+def _postgres_begin(connection) -> None:
+    """A page view (not one marked `writes`) starts reading in autocommit."""
+    if has_request_context() and request.method in READ_ONLY_METHODS and not _view_writes():
+        connection.connection.dbapi_connection.autocommit = True
+        connection.info[_READING] = True
+
+
+def _postgres_before_execute(connection, _cursor, statement, *_args) -> None:
+    if not connection.info.get(_READING):
+        return
+    if _PLAIN_READ.match(statement) and not _LOCKING.search(statement):
+        return
+    # A write, a lock or a savepoint: from here on, one transaction.
+    connection.connection.dbapi_connection.autocommit = False
+    connection.info[_READING] = False
+
+
+def _postgres_checkin(dbapi_connection, connection_record) -> None:
+    """Back in the pool, the connection is transactional again for whoever is next."""
+    if connection_record.info.pop(_READING, None) is not None and dbapi_connection is not None:
+        dbapi_connection.autocommit = False
+
+
 def configure_engines(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
+        elif engine.dialect.name == "postgresql":
+            event.listen(engine, "begin", _postgres_begin)
+            event.listen(engine, "before_cursor_execute", _postgres_before_execute)
+            event.listen(engine, "checkin", _postgres_checkin)
