@@ -520,7 +520,7 @@ class TableBuilder:
     while (`cohort_summaries`): the cohort page's, so that paging through a big
     cohort does not count all of it again for every page."""
 
-    def __init__(self, cohort: Cohort, now: datetime | None = None, *, keep_summary=False):
+    def __init__(self, cohort: Cohort, now: datetime | None = None, *, keep_summary: bool = False):
         self.cohort = cohort
         self.keep_summary = keep_summary
         self.schedule = _schedule(cohort, now or utcnow())
