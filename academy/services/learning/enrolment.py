@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from academy.extensions import db
@@ -11,12 +11,15 @@ from academy.services import ServiceError
 from academy.services.audit import record
 from academy.timeutil import utcnow
 
+# Asked by every lesson completion and quiz submission: built once.
+_ENROLMENT = select(Enrolment).where(
+    Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id")
+)
+
 
 def enrolment_for(user_id: int, course_id: int) -> Enrolment | None:
     """The member's enrolment in the course, active, left or completed; None if never."""
-    return db.session.scalar(
-        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
-    )
+    return db.session.scalar(_ENROLMENT, {"user_id": user_id, "course_id": course_id})
 
 
 def active_enrolment(user_id: int, course_id: int) -> Enrolment | None:

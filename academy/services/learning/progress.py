@@ -372,6 +372,19 @@ def complete_lesson(user: User, lesson: Lesson | outline.LessonOutline) -> Lesso
     return completion
 
 
+# Asked after every lesson completed and quiz passed (inside SQLite's write lock): built
+# once.
+_LESSONS_DONE_OF = select(func.count()).where(
+    LessonCompletion.user_id == sa.bindparam("user_id"),
+    LessonCompletion.lesson_id.in_(sa.bindparam("lesson_ids", expanding=True)),
+)
+_QUIZZES_PASSED_OF = select(func.count(sa.distinct(QuizAttempt.quiz_id))).where(
+    QuizAttempt.user_id == sa.bindparam("user_id"),
+    QuizAttempt.quiz_id.in_(sa.bindparam("quiz_ids", expanding=True)),
+    QuizAttempt.passed.is_(True),
+)
+
+
 def refresh_completion(enrolment: Enrolment, course: Course | CourseOutline) -> bool:
     """Record the course as complete if it now is. True only the one time it happens."""
     if enrolment.completed_at is not None or enrolment.left_at is not None:
@@ -381,20 +394,13 @@ def refresh_completion(enrolment: Enrolment, course: Course | CourseOutline) -> 
     if not lesson_ids:
         return False
     done = db.session.scalar(
-        select(func.count()).where(
-            LessonCompletion.user_id == enrolment.user_id,
-            LessonCompletion.lesson_id.in_(lesson_ids),
-        )
+        _LESSONS_DONE_OF, {"user_id": enrolment.user_id, "lesson_ids": lesson_ids}
     )
     if done < len(lesson_ids):
         return False
     if quiz_ids:
         passed = db.session.scalar(
-            select(func.count(sa.distinct(QuizAttempt.quiz_id))).where(
-                QuizAttempt.user_id == enrolment.user_id,
-                QuizAttempt.quiz_id.in_(quiz_ids),
-                QuizAttempt.passed.is_(True),
-            )
+            _QUIZZES_PASSED_OF, {"user_id": enrolment.user_id, "quiz_ids": quiz_ids}
         )
         if passed < len(quiz_ids):
             return False

@@ -285,14 +285,17 @@ def attempts_for(user_id: int, quiz_id: int) -> list[QuizAttempt]:
     )
 
 
+_ATTEMPT_BY_NUMBER = select(QuizAttempt).where(
+    QuizAttempt.user_id == sa.bindparam("user_id"),
+    QuizAttempt.quiz_id == sa.bindparam("quiz_id"),
+    QuizAttempt.number == sa.bindparam("number"),
+)
+
+
 def attempt_by_number(user_id: int, quiz_id: int, number: int) -> QuizAttempt | None:
     """Only ever the member's own attempt: other members' are not addressable."""
     return db.session.scalar(
-        select(QuizAttempt).where(
-            QuizAttempt.user_id == user_id,
-            QuizAttempt.quiz_id == quiz_id,
-            QuizAttempt.number == number,
-        )
+        _ATTEMPT_BY_NUMBER, {"user_id": user_id, "quiz_id": quiz_id, "number": number}
     )
 
 
