@@ -36,6 +36,7 @@ from academy.models import (
 )
 from academy.services import ServiceError
 from academy.services.audit import record
+from academy.services.id_lists import id_in
 from academy.services.learning import outline
 from academy.services.learning.enrolment import active_enrolment
 from academy.services.learning.outline import CourseOutline
@@ -187,7 +188,6 @@ def _percent(done: int, total: int) -> int:
 
 # Statements built once: a page asks them with its member and courses as parameters,
 # so nothing is constructed per request (bench/findings.md).
-_USERS = sa.bindparam("user_ids", expanding=True)
 _COURSES = sa.bindparam("course_ids", expanding=True)
 _QUIZ_STATUSES = (
     select(
@@ -202,7 +202,7 @@ _QUIZ_STATUSES = (
         ),
         func.max(sa.case((QuizAttempt.submitted_at.is_(None), QuizAttempt.id), else_=None)),
     )
-    .where(QuizAttempt.course_id.in_(_COURSES), QuizAttempt.user_id.in_(_USERS))
+    .where(QuizAttempt.course_id.in_(_COURSES), id_in(QuizAttempt.user_id, "user_ids"))
     .group_by(QuizAttempt.user_id, QuizAttempt.quiz_id)
 )
 # The member's enrolments with the lessons completed in each: one row per lesson
@@ -440,14 +440,14 @@ ENROLMENT_FACTS = (
     Enrolment.last_activity_at,
 )
 _MEMBERS_ENROLMENTS = select(*ENROLMENT_FACTS).where(
-    Enrolment.course_id == _COURSE, Enrolment.user_id.in_(_USERS)
+    Enrolment.course_id == _COURSE, id_in(Enrolment.user_id, "user_ids")
 )
 _MEMBERS_LESSONS_BY_MODULE = (
     select(LessonCompletion.user_id, Lesson.module_id, func.count())
     .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
     .where(
         LessonCompletion.course_id == _COURSE,
-        LessonCompletion.user_id.in_(_USERS),
+        id_in(LessonCompletion.user_id, "user_ids"),
         Lesson.retired_at.is_(None),
     )
     .group_by(LessonCompletion.user_id, Lesson.module_id)
