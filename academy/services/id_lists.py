@@ -21,6 +21,9 @@ class IdIn(sa.sql.expression.ColumnElement[bool]):
     """True where `column` is one of the ids bound under `name` (a list of ints)."""
 
     type = sa.Boolean()
+    # A comparison, not a boolean column: without this, databases with no boolean
+    # type (SQLite) get "(user_id IN (...)) = 1", which no index can serve.
+    _is_implicitly_boolean = True
     inherit_cache = True
     _traverse_internals = [
         ("column", InternalTraversal.dp_clauseelement),
