@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from academy.extensions import db
 
@@ -151,3 +152,23 @@ def configure_engines(app: Flask) -> None:
             event.listen(engine, "begin", _postgres_begin)
             event.listen(engine, "before_cursor_execute", _postgres_before_execute)
             event.listen(engine, "checkin", _postgres_checkin)
+
+
+def after_commit(key: str, act: Callable[[Any], None]) -> None:
+    """Once a transaction that set `session.info[key]` commits, `act(that value)`.
+
+    For work that must follow the data, not precede it (forgetting what was kept
+    about it): done before the commit, another request could read the old data
+    and keep it again. A rollback of the whole transaction drops the value.
+    """
+
+    @event.listens_for(Session, "after_commit")
+    def _act(session: Session) -> None:
+        value = session.info.pop(key, None)
+        if value:
+            act(value)
+
+    @event.listens_for(Session, "after_soft_rollback")
+    def _drop(session: Session, previous) -> None:
+        if previous.parent is None:  # the whole transaction, not a savepoint within it
+            session.info.pop(key, None)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from academy.database import after_commit
 from academy.extensions import cache
 
 log = logging.getLogger("academy.kept")
@@ -78,13 +79,4 @@ def forget_after_commit(name: str, changed: Callable[[Session], Iterable[str]]) 
         if keys:
             session.info.setdefault(noted, set()).update(keys)
 
-    @event.listens_for(Session, "after_commit")
-    def _forget(session: Session) -> None:
-        keys = session.info.pop(noted, None)
-        if keys:
-            forget(*sorted(keys))
-
-    @event.listens_for(Session, "after_soft_rollback")
-    def _keep(session: Session, previous) -> None:
-        if previous.parent is None:  # the whole transaction, not a savepoint within it
-            session.info.pop(noted, None)
+    after_commit(noted, lambda keys: forget(*sorted(keys)))

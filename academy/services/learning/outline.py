@@ -27,11 +27,11 @@ from math import inf
 from typing import Any
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from academy.content import urls
 from academy.content.sync import SYNCED
+from academy.database import after_commit
 from academy.extensions import db
 from academy.models import Course, CurriculumVersion, Lesson, Module, Quiz
 
@@ -330,7 +330,7 @@ def _current_outlines() -> Outlines:
     now = time.monotonic()
     # A release made by another process is seen within CURRICULUM_CHECK_SECONDS: the
     # version is a round trip that every course page paid, for a change made a few
-    # times a year. One made in this process is seen at once (see _forget_after_sync).
+    # times a year. One made in this process is seen at once (after_commit below).
     if found is not None and now - _checked.get(key, -inf) < _check_interval():
         return found
     version = current_version()
@@ -353,13 +353,5 @@ def clear() -> None:
         _checked.clear()
 
 
-@event.listens_for(Session, "after_commit")
-def _forget_after_sync(session: Session) -> None:
-    if session.info.pop(SYNCED, False):
-        clear()
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _keep_after_rollback(session: Session, previous) -> None:
-    if previous.parent is None:
-        session.info.pop(SYNCED, None)
+# A sync made in this process: forget its outlines once the sync commits.
+after_commit(SYNCED, lambda _synced: clear())
