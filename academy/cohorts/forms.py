@@ -27,6 +27,18 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class SignOffForm(FlaskForm):
+    """Members to sign off together (the page draws one checkbox per member)."""
+
+    members = SelectMultipleField(
+        "Members to sign off",
+        coerce=int,
+        # Checked by the service, which says who cannot be signed off and why.
+        validate_choice=False,
+        validators=[DataRequired("Choose at least one member to sign off.")],
+    )
+
+
 MEETING_URL = [
     Optional(),
     URL(require_tld=False, message="Enter the full meeting link, starting with https://."),

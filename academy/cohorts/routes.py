@@ -28,6 +28,7 @@ from academy.cohorts.forms import (
     InviteForm,
     JoinCodeForm,
     SessionForm,
+    SignOffForm,
 )
 from academy.database import writes
 from academy.extensions import db, limiter
@@ -43,6 +44,7 @@ from academy.models import (
 from academy.models.cohorts import AttendanceStatus
 from academy.services import (
     ServiceError,
+    cohort_sign_off,
     cohort_summaries,
     cohorts_ics,
     cohorts_import,
@@ -492,6 +494,42 @@ def sign_off(cohort_id: int, user_id: int):
         return f"{db.session.get(User, user_id).display_name} signed off."
 
     return _member_action(cohort_id, user_id, act)
+
+
+@bp.route("/cohorts/<int:cohort_id>/sign-off", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def sign_off_members(cohort_id: int):
+    """Everyone waiting for sign-off on one page, to sign off together."""
+    cohort = _cohort(cohort_id)
+    form = SignOffForm()
+    problem = problems = None
+    if form.validate_on_submit():
+        try:
+            count = cohort_sign_off.sign_off_members(cohort, form.members.data, current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            problem, problems = str(error), getattr(error, "problems", None)
+        else:
+            db.session.commit()
+            flash(_signed_off_message(count), "success")
+            return redirect(url_for("cohorts.detail", cohort_id=cohort.id, sort="status"))
+    # Everyone who can be signed off is ticked until the trainer says otherwise.
+    chosen = set(form.members.data or ()) if form.is_submitted() else None
+    return render_template(
+        "cohorts/sign_off.html",
+        cohort=cohort,
+        form=form,
+        waiting=cohort_sign_off.waiting(cohort),
+        chosen=chosen,
+        problem=problem,
+        problems=problems,
+    ), (400 if problem or form.errors else 200)
+
+
+def _signed_off_message(count: int) -> str:
+    if count == 0:
+        return "Everyone you chose had been signed off already."
+    return f"{count} member{'' if count == 1 else 's'} signed off."
 
 
 @bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/withdraw-sign-off")

@@ -694,6 +694,10 @@ class AttendanceSummary:
             return None
         return round(100 * self.present / self.held)
 
+    def short_of(self, needed: int | None) -> bool:
+        """Below the cohort's minimum attendance for sign-off (never before a session)."""
+        return bool(needed) and self.percent is not None and self.percent < needed
+
 
 def held_sessions(
     cohort_id: int | sa.BindParameter[int], now: datetime | sa.BindParameter[datetime]
@@ -784,7 +788,7 @@ def sign_off_problem(cohort: Cohort, user_id: int) -> str | None:
         return "They have not completed the course yet."
     if cohort.min_attendance_percent:
         summary = attendance_summaries(cohort, user_ids=[user_id])[user_id]
-        if summary.percent is not None and summary.percent < cohort.min_attendance_percent:
+        if summary.short_of(cohort.min_attendance_percent):
             return (
                 f"They attended {summary.percent}% of sessions; this cohort asks for at least "
                 f"{cohort.min_attendance_percent}%."

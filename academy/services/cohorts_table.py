@@ -300,7 +300,7 @@ def _blocker(
     if not member.completed:
         return "Course not complete yet"
     needed = cohort.min_attendance_percent
-    if needed and attendance.percent is not None and attendance.percent < needed:
+    if attendance.short_of(needed):
         return f"Attendance {attendance.percent}%, below the {needed}% needed"
     return None
 

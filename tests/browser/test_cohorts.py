@@ -141,8 +141,13 @@ def test_a_trainer_runs_a_cohort_end_to_end(live_server, browser, people):
             db.session.commit()
         t.reload()
         assert_phone_ready(t)
-        t.get_by_role("button", name="Sign off Mena Member").click()
-        t.get_by_text("Mena Member signed off.").wait_for()
+        assert t.get_by_role("button", name="Sign off Mena Member").is_visible()
+        # Everyone ready at once, from the page that lists them, ticked.
+        t.get_by_role("link", name="Sign off members").click()
+        assert_phone_ready(t)
+        assert t.get_by_label("Mena Member").is_checked()
+        t.get_by_role("button", name="Sign off the ticked members").click()
+        t.get_by_text("1 member signed off.").wait_for()
         assert t.get_by_text("Signed off", exact=True).first.is_visible()
 
         # And exports the table.

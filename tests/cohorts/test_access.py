@@ -19,6 +19,7 @@ MANAGER_ENDPOINTS_GET = (
     "cohorts.import_members",
     "cohorts.sessions",
     "cohorts.announce",
+    "cohorts.sign_off_members",
 )
 
 
