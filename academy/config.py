@@ -65,6 +65,9 @@ def defaults(instance_path: str) -> dict:
         # How often a process asks the database whether the curriculum has changed
         # (services/learning/outline.py); 0: on every request.
         "CURRICULUM_CHECK_SECONDS": 2,
+        # How long a signed Open Badges revocation list may be kept, and relying parties
+        # told they may keep it (services/badge_status.py); a revocation clears it here.
+        "BADGE_STATUS_SECONDS": 300,
     }
 
 

@@ -122,7 +122,7 @@ def issuer_profile() -> dict:
     }
 
 
-def _iso(moment: datetime) -> str:
+def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -136,7 +136,7 @@ def credential(certificate: Certificate, holder: User, course: Course) -> dict:
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": f"{certificate.course_title}: certificate {certificate.number}",
         "issuer": {"id": issuer_id(), "type": ["Profile"], "name": ISSUER_NAME, "url": _base()},
-        "validFrom": _iso(certificate.issued_at),
+        "validFrom": iso(certificate.issued_at),
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "identifier": [
@@ -175,7 +175,11 @@ def credential(certificate: Certificate, holder: User, course: Course) -> dict:
     }
     if certificate.expires_on:
         end = datetime.combine(certificate.expires_on, time(23, 59, 59), tzinfo=UTC)
-        data["validUntil"] = _iso(end)
+        data["validUntil"] = iso(end)
+    # Where a relying party finds out whether it has been revoked since (badge_status).
+    from academy.services import badge_status
+
+    data["credentialStatus"] = badge_status.entry(certificate)
     return data
 
 
@@ -188,6 +192,12 @@ def signed_credential(certificate: Certificate, holder: User, course: Course) ->
     if "validUntil" in payload:
         end = datetime.strptime(payload["validUntil"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         payload["exp"] = int(end.timestamp())
+    return sign(payload)
+
+
+def sign(payload: dict) -> str:
+    """`payload` as a compact JWT signed with EdDSA by the issuer's key (named, with its
+    public JWK, in the header)."""
     header = {"alg": "EdDSA", "typ": "JWT", "kid": issuer_id() + "#key-1", "jwk": public_jwk()}
     signing_input = (
         _b64url(json.dumps(header, separators=(",", ":")).encode())

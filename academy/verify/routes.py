@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, jsonify, redirect, render_template, request, url_for
 
 from academy.access import public
 from academy.extensions import limiter
+from academy.services import badge_status
 from academy.services import certificates as service
 from academy.verify import bp
 
@@ -74,6 +75,16 @@ def issuer():
     from academy.services import certificates_badges
 
     return jsonify(certificates_badges.issuer_profile())
+
+
+@bp.get("/status/<int:number>")
+@public
+def status_list(number: int):
+    """An Open Badges revocation list (a signed Bitstring Status List credential)."""
+    token = badge_status.signed_status_list(number)
+    if token is None:
+        abort(404)
+    return Response(token, mimetype="application/vc+jwt")
 
 
 @bp.get("/<path:code>")
