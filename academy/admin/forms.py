@@ -100,6 +100,17 @@ class CompleteForm(FlaskForm):
     pass
 
 
+class ExtendRequestForm(FlaskForm):
+    reason = TextAreaField(
+        "Why more time is needed",
+        description="The member is e-mailed this, word for word, with the new deadline.",
+        validators=[
+            DataRequired("Give the reason: the member is told it."),
+            Length(max=1000, message="Keep the reason to 1000 characters."),
+        ],
+    )
+
+
 class RetentionForm(FlaskForm):
     days = IntegerField(
         "Anonymise accounts not used for this many days",

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from academy import jobs
 from academy.access import roles_required
 from academy.admin import bp
 from academy.admin.forms import (
@@ -14,6 +15,7 @@ from academy.admin.forms import (
     DataRequestForm,
     EraseForm,
     ExportForm,
+    ExtendRequestForm,
     GrantRoleForm,
     QuestionForm,
     RenameAcademyForm,
@@ -315,6 +317,7 @@ def data_requests():
         complete_form=CompleteForm(),
         labels=REQUEST_LABELS,
         today=utcnow().date(),
+        can_extend=privacy.can_extend,
     )
 
 
@@ -331,6 +334,48 @@ def complete_request(request_id: int):
             db.session.commit()
             flash("The request is marked as done.", "success")
     return redirect(url_for("admin.data_requests"))
+
+
+@bp.route("/data-requests/<int:request_id>/extend", methods=["GET", "POST"])
+@writes
+@roles_required("admin")
+def extend_request(request_id: int):
+    """Extend a request's deadline once by two months, telling the member why."""
+    item = _get_or_404(DataRequest, request_id)
+    form = ExtendRequestForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            message = privacy.extend_request(item, actor=current_user, reason=form.reason.data)
+        except ServiceError as error:
+            db.session.rollback()
+            problem = str(error)
+        else:
+            db.session.commit()
+            if message:
+                jobs.enqueue("academy.mail.send_email", *message)
+            flash(
+                f"The deadline is now {item.due_on.day} {item.due_on:%B %Y}. "
+                + ("The member has been e-mailed the reason." if message else ""),
+                "success",
+            )
+            return redirect(url_for("admin.data_requests"))
+    member = db.session.get(User, item.user_id) if item.user_id else None
+    if member is not None:
+        record_access(current_user, member, "admin.data-request")
+        db.session.commit()
+    today = utcnow().date()
+    return render_template(
+        "admin/extend_request.html",
+        item=item,
+        member=member,
+        form=form,
+        problem=problem,
+        labels=REQUEST_LABELS,
+        can_extend=privacy.can_extend(item, today),
+        today=today,
+        extended_due=privacy.add_months(item.received_at.date(), 1 + privacy.EXTENSION_MONTHS),
+    ), (400 if problem or form.errors else 200)
 
 
 # Access log -----------------------------------------------------------------------------------

@@ -90,6 +90,9 @@ class DataRequest(db.Model):
     )
     # What was asked and done, in the admin's words (no personal data beyond the request).
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # Extended once by two further months (Art. 12(3)), with the reason the member was told.
+    extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extension_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="raise")
     handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id], lazy="raise")

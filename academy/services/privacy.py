@@ -492,8 +492,84 @@ def _scrub_email_everywhere(email: str) -> None:
 
 def add_one_month(day: date) -> date:
     """The corresponding day next month, or its last day if there is none (31 Jan → 28 Feb)."""
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return add_months(day, 1)
+
+
+def add_months(day: date, months: int) -> date:
+    """The corresponding day `months` later, or that month's last day (31 Jan + 3 → 30 Apr)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+EXTENSION_MONTHS = 2
+EXTENSION_REASON_MAX = 1000
+
+
+def can_extend(request: DataRequest, today: date) -> bool:
+    """Open, not extended yet, and still within its first month: the law lets the
+    deadline move only if the member is told, with the reasons, within that month."""
+    return request.open and request.extended_at is None and today <= request.due_on
+
+
+def extend_request(
+    request: DataRequest, *, actor: User, reason: str, today: date | None = None
+) -> tuple[str, str, str] | None:
+    """Extend the deadline by two further months (UK GDPR Art. 12(3): where requests
+    are complex or numerous), once, and return the e-mail that tells the member why,
+    to send after the commit (None if the account has no e-mail address any more)."""
+    today = today or utcnow().date()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("Give the reason: the member is told it.")
+    if len(reason) > EXTENSION_REASON_MAX:
+        raise ServiceError(f"Keep the reason to {EXTENSION_REASON_MAX} characters.")
+    if not request.open:
+        raise ServiceError("This request has already been completed.")
+    if request.extended_at is not None:
+        raise ServiceError("This request has been extended already; it can be extended once.")
+    if today > request.due_on:
+        raise ServiceError(
+            "The first month has passed: an extension had to be made, and the member told, "
+            "within it. Complete the request as soon as you can."
+        )
+    request.due_on = add_months(request.received_at.date(), 1 + EXTENSION_MONTHS)
+    request.extended_at = utcnow()
+    request.extension_reason = reason
+    db.session.flush()
+    member = db.session.get(User, request.user_id) if request.user_id else None
+    record(
+        "privacy.request.extend",
+        actor=actor,
+        subject=member,
+        target=f"data-request:{request.id}",
+        due_on=request.due_on.isoformat(),
+        reason=reason,
+    )
+    if member is None or not member.email:
+        return None
+    what = _IN_MEMBERS_WORDS[RequestKind(request.kind)]
+    return (
+        member.email,
+        "Your data request: we need more time",
+        f"Hello {member.display_name},\n\nWe received your request {what} on "
+        f"{_long_date(request.received_at.date())}. We need more time to complete it, "
+        f"because:\n\n{reason}\n\nThe law allows us two further months when a request is "
+        f"complex or we have many. We will complete it by {_long_date(request.due_on)} at "
+        "the latest.\n\nIf you are unhappy with how we are handling your request, you can "
+        "complain to the Information Commissioner's Office (ico.org.uk).",
+    )
+
+
+_IN_MEMBERS_WORDS = {
+    RequestKind.EXPORT: "for a copy of your data",
+    RequestKind.CORRECTION: "to correct your data",
+    RequestKind.ERASURE: "to erase your data",
+}
+
+
+def _long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 def open_request(
