@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("learn", __name__)
 
-from academy.learn import routes  # noqa: E402, F401
+from academy.learn import preview, routes  # noqa: E402, F401

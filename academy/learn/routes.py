@@ -28,6 +28,7 @@ from academy.content.media import image_path
 from academy.extensions import db
 from academy.learn import bp
 from academy.learn.forms import ActionForm, AnswersForm
+from academy.learn.preview import PREVIEWERS
 from academy.models import Course, Enrolment, Question
 from academy.services import ServiceError, learning
 from academy.services.learning.outline import (
@@ -283,7 +284,10 @@ def complete_lesson(course_slug: str, lesson_slug: str):
 def media(course_slug: str, module_slug: str, filename: str):
     course = _course_or_404(course_slug)
     module = _module_or_404(course, module_slug)
-    if learning.active_enrolment(current_user.id, course.id) is None:
+    # Enrolled members, and staff previewing the course (academy.learn.preview).
+    if learning.active_enrolment(current_user.id, course.id) is None and not (
+        current_user.has_role(*PREVIEWERS)
+    ):
         abort(403)
     path = image_path(
         Path(current_app.config["ACADEMY_CURRICULUM_DIR"]), module.source_path, filename
