@@ -46,7 +46,10 @@ def defaults(instance_path: str) -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get(
             "MAIL_DEFAULT_SENDER", "Organising Academy <academy@localhost>"
         ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # PostgreSQL: a pooled connection idle for this long is pinged before use
+        # (academy/database.py); 0 pings at every checkout, as pool_pre_ping would.
+        "DATABASE_IDLE_PING_SECONDS": 5,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

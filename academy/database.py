@@ -1,5 +1,6 @@
-"""Engine settings per database: SQLite pragmas and locking for the embedded default,
-and page views that read PostgreSQL without a transaction around them."""
+"""Engine settings per database: SQLite pragmas and locking for the embedded default;
+on PostgreSQL, page views that read without a transaction around them, and a ping
+only for connections that have sat idle."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session
 
 from academy.extensions import db
@@ -137,9 +138,47 @@ def _postgres_before_execute(connection, _cursor, statement, *_args) -> None:
 
 
 def _postgres_checkin(dbapi_connection, connection_record) -> None:
-    """Back in the pool, the connection is transactional again for whoever is next."""
+    """Back in the pool, the connection is transactional again for whoever is next,
+    and remembers when it was last used (`_ping_if_idle`)."""
+    connection_record.info[_LAST_USED] = time.monotonic()
     if connection_record.info.pop(_READING, None) is not None and dbapi_connection is not None:
         dbapi_connection.autocommit = False
+
+
+# PostgreSQL: a pooled connection is pinged only after it has sat idle ---------------------
+#
+# pool_pre_ping asks the server "SELECT 1" at every checkout, so that a connection the
+# server dropped (a restart, a failover, a firewall's idle timeout) is replaced instead
+# of failing a request. That is a round trip on every request: half of what a
+# verification page costs with the database on the same machine (bench/findings.md).
+# A connection given back moments ago was working moments ago, so only one that has
+# been idle for DATABASE_IDLE_PING_SECONDS is pinged. If the server goes away while
+# connections are busy, the request using each fails, as it would with pool_pre_ping;
+# SQLAlchemy then discards the whole pool and the next requests connect afresh.
+
+_LAST_USED = "academy.last_used"
+
+
+def _postgres_connect(_dbapi_connection, connection_record) -> None:
+    connection_record.info[_LAST_USED] = time.monotonic()  # just opened: it works
+
+
+def _ping_if_idle(engine, idle_seconds: float) -> Callable:
+    def checkout(dbapi_connection, connection_record, _proxy) -> None:
+        last_used = connection_record.info.get(_LAST_USED)
+        if last_used is not None and time.monotonic() - last_used < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                # Every pooled connection is as old: the pool is emptied, and this
+                # checkout (up to twice more) gets a new connection.
+                raise InvalidatePoolError("the server dropped an idle connection") from error
+            raise
+        connection_record.info[_LAST_USED] = time.monotonic()
+
+    return checkout
 
 
 def configure_engines(app: Flask) -> None:
@@ -151,7 +190,10 @@ def configure_engines(app: Flask) -> None:
         elif engine.dialect.name == "postgresql":
             event.listen(engine, "begin", _postgres_begin)
             event.listen(engine, "before_cursor_execute", _postgres_before_execute)
+            event.listen(engine, "connect", _postgres_connect)
             event.listen(engine, "checkin", _postgres_checkin)
+            idle = float(app.config["DATABASE_IDLE_PING_SECONDS"])
+            event.listen(engine, "checkout", _ping_if_idle(engine, idle))
 
 
 def after_commit(key: str, act: Callable[[Any], None]) -> None:

@@ -51,10 +51,7 @@ class Database:
             with engine.begin() as conn:
                 conn.execute(sa.text(f'CREATE SCHEMA "{self.schema}"'))
             engine.dispose()
-            self.engine_options = {
-                "connect_args": {"options": f"-csearch_path={self.schema}"},
-                "pool_pre_ping": True,
-            }
+            self.engine_options = {"connect_args": {"options": f"-csearch_path={self.schema}"}}
         else:
             self.url = f"sqlite:///{tmp / 'test.sqlite3'}"
             self.engine_options = {}

@@ -58,7 +58,7 @@ def test_database_connections_are_configured_for_their_engine(app):
         assert db.engine.pool._pre_ping is False  # a file never drops the connection
     else:
         assert db.engine.dialect.name == "postgresql"
-        assert db.engine.pool._pre_ping is True
+        assert db.engine.pool._pre_ping is False  # pinged only after idling (test_idle_ping.py)
         assert db.session.execute(text("SELECT 1")).scalar() == 1
 
 
