@@ -274,11 +274,9 @@ def detail(cohort_id: int):
             ],
             course_url=_course_url(cohort),
         )
-    sort = request.args.get("sort", "name")
-    if sort not in cohorts_table.SORT_KEYS:
-        sort = "name"
     descending = request.args.get("dir") == "desc"
     builder = cohorts_table.TableBuilder(cohort, keep_summary=True)
+    sort = builder.sort_key(request.args.get("sort"))
     page, problem = _page_number(request.args.get("page"), builder.summary().pages)
     if problem:
         # A page that does not exist (a bookmark from when the cohort was bigger, a

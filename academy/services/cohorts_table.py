@@ -52,6 +52,9 @@ from academy.timeutil import utcnow
 SCHEDULE_SLACK = 0.25
 
 SORT_KEYS = ("name", "progress", "attendance", "last_active", "status")
+# Sorting by one module's column is "module-<its id>"; the statement is the same for
+# every module, which comes as parameters (`TableBuilder.sort_key`).
+MODULE_SORT = "module"
 
 # Members per page of the cohort page: a trainer on a phone reads a page at a time.
 PAGE_SIZE = 50
@@ -317,6 +320,9 @@ _BEHIND_BELOW = sa.bindparam("behind_below", type_=sa.Integer)
 _LESSON_IDS = sa.bindparam("lesson_ids", expanding=True, type_=sa.Integer)
 _QUIZ_IDS = sa.bindparam("quiz_ids", expanding=True, type_=sa.Integer)
 _ITEMS = sa.bindparam("items", type_=sa.Integer)  # current lessons and quizzes
+# The module a "module-<id>" sort is by: its current lessons and its quiz.
+_MODULE_LESSON_IDS = sa.bindparam("module_lesson_ids", expanding=True, type_=sa.Integer)
+_MODULE_QUIZ = sa.bindparam("module_quiz_id", type_=sa.Integer)
 _OFFSET = sa.bindparam("offset", type_=sa.Integer)
 
 
@@ -423,20 +429,50 @@ class _Columns:
             .scalar_subquery()
         )
 
+    @property
+    def module_progress(self) -> list[sa.ColumnElement[int]]:
+        """Lessons done in one module (the `module_*` parameters), then the best score
+        at its quiz (-1 before any): what the module's cell in the table shows."""
+        lessons_done = (
+            select(func.count())
+            .select_from(LessonCompletion)
+            .where(
+                LessonCompletion.user_id == CohortMember.user_id,
+                LessonCompletion.course_id == _COURSE,
+                LessonCompletion.lesson_id.in_(_MODULE_LESSON_IDS),
+            )
+            .scalar_subquery()
+        )
+        best_score = (
+            select(func.coalesce(func.max(QuizAttempt.score), -1))
+            .where(
+                QuizAttempt.user_id == CohortMember.user_id,
+                QuizAttempt.quiz_id == _MODULE_QUIZ,
+                QuizAttempt.submitted_at.is_not(None),
+            )
+            .scalar_subquery()
+        )
+        return [lessons_done, best_score]
+
     def order_by(self, sort: str, descending: bool) -> list[sa.ColumnElement]:
         """The table's order: by `sort`, ties by name (A to Z) then account."""
         name = func.lower(User.display_name)
-        if sort not in SORT_KEYS or sort == "name":
+        if sort == MODULE_SORT:
+            keys = self.module_progress
+        elif sort not in SORT_KEYS or sort == "name":
             if descending:
                 return [name.desc(), CohortMember.user_id.desc()]
             return [name, CohortMember.user_id]
-        key = {
-            "progress": lambda: self.percent,
-            "attendance": lambda: self.sessions_attended,
-            "last_active": lambda: self.last_active,
-            "status": lambda: self.status_rank,
-        }[sort]()
-        return [key.desc() if descending else key, name, CohortMember.user_id]
+        else:
+            keys = [
+                {
+                    "progress": lambda: self.percent,
+                    "attendance": lambda: self.sessions_attended,
+                    "last_active": lambda: self.last_active,
+                    "status": lambda: self.status_rank,
+                }[sort]()
+            ]
+        return [*(key.desc() if descending else key for key in keys), name, CohortMember.user_id]
 
 
 def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
@@ -570,15 +606,34 @@ class TableBuilder:
             next_session_at=next_session_at,
         )
 
+    def sort_key(self, asked: str | None) -> str:
+        """`asked` if the table can be sorted by it (one of `SORT_KEYS`, or
+        "module-<id>" for a module of this course), else "name"."""
+        if asked in SORT_KEYS:
+            return asked
+        prefix, _, number = (asked or "").partition("-")
+        if prefix == MODULE_SORT and number.isdigit() and self._module(int(number)):
+            return asked
+        return "name"
+
+    def _module(self, module_id: int) -> ModuleHead | None:
+        return next((module for module in self.modules if module.id == module_id), None)
+
     def page(self, page: int = 1, sort: str = "name", descending: bool = False) -> CohortTable:
-        """Page `page` (from 1) of the table sorted by `sort`: only its members are
-        loaded. A page past the last is empty."""
+        """Page `page` (from 1) of the table sorted by `sort` (see `sort_key`): only its
+        members are loaded. A page past the last is empty."""
         summary = self.summary()
         page = max(page, 1)
         rows: list[MemberRow] = []
+        sort = self.sort_key(sort)
+        params = {**self.params, "offset": (page - 1) * PAGE_SIZE}
+        if sort.startswith(MODULE_SORT):
+            module = self._module(int(sort.partition("-")[2]))
+            params.update(module_lesson_ids=list(module.lesson_ids), module_quiz_id=module.quiz_id)
+            sort = MODULE_SORT
         if summary.members and page <= summary.pages:
             statement = _page_statement(self.columns, sort, descending)
-            found = db.session.execute(statement, {**self.params, "offset": (page - 1) * PAGE_SIZE})
+            found = db.session.execute(statement, params)
             members, enrolments = [], []
             for row in found:
                 members.append(Member(*row[:_MEMBER_COLUMNS]))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from academy.extensions import db
-from academy.models import CohortMember, Enrolment, LessonCompletion, QuizAttempt
+from academy.models import CohortMember, Course, Enrolment, LessonCompletion, QuizAttempt, User
 from academy.services import cohorts_table
 from academy.timeutil import utcnow
 
@@ -55,7 +56,9 @@ def test_the_table_shows_every_member_against_every_module(
     login(client, trainer)
     page = client.get(f"/cohorts/{cohort.id}/").text
     for module in cohort.course.modules:
-        assert f'<th scope="col">{module.title}</th>' in page
+        # A column per module, which the table can be sorted by.
+        link = f"/cohorts/{cohort.id}/?sort=module-{module.id}&amp;dir=asc#progress"
+        assert f'<a href="{link}">{module.title}' in page
     assert amy.display_name in page
     assert ben.display_name in page
     assert "2/2 lessons<br>quiz 100% (passed)" in page
@@ -188,3 +191,53 @@ def test_csv_export_is_recorded_in_each_member_access_log(
     assert {(e.actor_id, e.what, e.target) for e in entries} == {
         (trainer.id, "cohort.csv-export", f"cohort:{cohort.id}")
     }
+
+
+def _row_names(page: str) -> list[str]:
+    return re.findall(r'<th scope="row">([^<]+)</th>', page)
+
+
+def test_the_table_sorts_by_one_module_lessons_then_quiz_score(
+    client, login, trainer, cohort, add_members, count_queries
+):
+    m0, m1, m2, m3, m4 = add_members(cohort, 5)
+    _progress(m0, cohort, lessons=1)
+    _progress(m1, cohort, lessons=2, score=50)
+    _progress(m2, cohort, lessons=2, score=90)
+    _progress(m3, cohort, lessons=4)  # both modules' lessons, no quiz
+    first, second = (module.id for module in cohort.course.modules)
+    login(client, trainer)
+
+    def order(query: str) -> list[str]:
+        return [name[-1] for name in _row_names(client.get(f"/cohorts/{cohort.id}/?{query}").text)]
+
+    assert order(f"sort=module-{first}&dir=desc") == ["2", "1", "3", "0", "4"]
+    assert order(f"sort=module-{first}") == ["4", "0", "3", "1", "2"]
+    assert order(f"sort=module-{second}&dir=desc") == ["3", "0", "1", "2", "4"]
+    page = client.get(f"/cohorts/{cohort.id}/?sort=module-{first}&dir=desc").text
+    link = rf"/cohorts/{cohort.id}/\?sort=module-{first}&amp;dir=asc"
+    assert re.search(rf'aria-sort="descending">\s*<a href="{link}', page)
+    # Anything else is the order by name: no error, and never another course's module.
+    other_course = db.session.scalar(sa.select(Course).where(Course.slug == "leading-campaigns"))
+    elsewhere = other_course.modules[0].id
+    for junk in ("module-abc", "module-", "module-99999", "module-1x", "-1", f"module-{elsewhere}"):
+        assert order(f"sort={junk}") == ["0", "1", "2", "3", "4"], junk
+
+
+def test_a_module_order_takes_the_same_queries_for_any_cohort(
+    client, login, trainer, make_cohort, add_members, count_queries
+):
+    counts = []
+    trainer_id = trainer.id
+    login(client, trainer)
+    for n in (5, 120):
+        cohort = make_cohort(db.session.get(User, trainer_id), name=f"Cohort of {n}", capacity=n)
+        for member in add_members(cohort, n)[::10]:
+            _progress(member, cohort, lessons=3, score=70)
+        url = f"/cohorts/{cohort.id}/?sort=module-{cohort.course.modules[1].id}"
+        client.get(url)  # warm up
+        db.session.expunge_all()  # as a fresh request in production would start
+        with count_queries() as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
