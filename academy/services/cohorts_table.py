@@ -326,6 +326,20 @@ _MODULE_QUIZ = sa.bindparam("module_quiz_id", type_=sa.Integer)
 _OFFSET = sa.bindparam("offset", type_=sa.Integer)
 
 
+def _lessons_done(lesson_ids: sa.BindParameter) -> sa.ScalarSelect[int]:
+    """How many of `lesson_ids` the member of the `CohortMember` row has completed."""
+    return (
+        select(func.count())
+        .select_from(LessonCompletion)
+        .where(
+            LessonCompletion.user_id == CohortMember.user_id,
+            LessonCompletion.course_id == _COURSE,
+            LessonCompletion.lesson_id.in_(lesson_ids),
+        )
+        .scalar_subquery()
+    )
+
+
 class _Columns:
     """SQL expressions over `CohortMember` (outer-joined to the member's `Enrolment` in
     the cohort's course, see `query`) that mirror the Python rules.
@@ -374,16 +388,7 @@ class _Columns:
         current quizzes passed out of all of them, rounded down."""
         if not self.has_items:
             return sa.case((self.completed, 100), else_=0)
-        lessons_done = (
-            select(func.count())
-            .select_from(LessonCompletion)
-            .where(
-                LessonCompletion.user_id == CohortMember.user_id,
-                LessonCompletion.course_id == _COURSE,
-                LessonCompletion.lesson_id.in_(_LESSON_IDS),
-            )
-            .scalar_subquery()
-        )
+        lessons_done = _lessons_done(_LESSON_IDS)
         quizzes_passed = (
             select(func.count(sa.distinct(QuizAttempt.quiz_id)))
             .where(
@@ -433,16 +438,7 @@ class _Columns:
     def module_progress(self) -> list[sa.ColumnElement[int]]:
         """Lessons done in one module (the `module_*` parameters), then the best score
         at its quiz (-1 before any): what the module's cell in the table shows."""
-        lessons_done = (
-            select(func.count())
-            .select_from(LessonCompletion)
-            .where(
-                LessonCompletion.user_id == CohortMember.user_id,
-                LessonCompletion.course_id == _COURSE,
-                LessonCompletion.lesson_id.in_(_MODULE_LESSON_IDS),
-            )
-            .scalar_subquery()
-        )
+        lessons_done = _lessons_done(_MODULE_LESSON_IDS)
         best_score = (
             select(func.coalesce(func.max(QuizAttempt.score), -1))
             .where(

@@ -27,17 +27,6 @@ from academy.services.access_log import record_access
 from academy.timeutil import utcnow
 
 
-@pytest.fixture
-def admin(make_user):
-    return make_user(roles=("admin",), name="Ada Admin")
-
-
-@pytest.fixture
-def as_admin(client, login, admin):
-    login(client, admin)
-    return client
-
-
 def _events(action: str, subject: User | None = None) -> list[AuditEvent]:
     query = select(AuditEvent).where(AuditEvent.action == action)
     if subject is not None:

@@ -19,17 +19,6 @@ REASON = "Your request covers five years of cohort records held by three academi
 
 
 @pytest.fixture
-def admin(make_user):
-    return make_user(roles=("admin",), name="Ada Admin")
-
-
-@pytest.fixture
-def as_admin(client, login, admin):
-    login(client, admin)
-    return client
-
-
-@pytest.fixture
 def member(make_user):
     return make_user(name="Rhiannon Requester", email="rhiannon@example.org")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -97,3 +97,15 @@ def add_members(app) -> Callable[..., list[User]]:
         return users
 
     return add
+
+
+def held_session(cohort: Cohort, trainer: User, attendance: dict) -> None:
+    """A session that started yesterday, with `attendance` (member id -> status) taken."""
+    start = datetime.now(UTC) - timedelta(days=1)
+    session = service.schedule_session(
+        cohort,
+        trainer,
+        service.SessionDetails("Week", start, start + timedelta(hours=2), "Hall", "", ""),
+    )
+    service.record_attendance(session, trainer, attendance)
+    db.session.commit()

@@ -5,7 +5,6 @@ changes nothing and says who and why."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +14,8 @@ from academy.models import AuditEvent, Cohort, CohortMember, Enrolment, User
 from academy.services import cohort_sign_off
 from academy.services import cohorts as service
 from academy.timeutil import utcnow
+
+from .conftest import held_session
 
 
 def _complete(cohort, *users):
@@ -26,17 +27,6 @@ def _complete(cohort, *users):
         )
         .values(completed_at=utcnow())
     )
-    db.session.commit()
-
-
-def _held_session(cohort, trainer, attendance: dict):
-    start = datetime.now(UTC) - timedelta(days=1)
-    session = service.schedule_session(
-        cohort,
-        trainer,
-        service.SessionDetails("Week", start, start + timedelta(hours=2), "Hall", "", ""),
-    )
-    service.record_attendance(session, trainer, attendance)
     db.session.commit()
 
 
@@ -77,7 +67,7 @@ def test_the_page_lists_who_is_ready_ticked_and_who_is_not_yet_and_why(
     client, login, trainer, strict_cohort, add_members
 ):
     ready, short, studying, done = add_members(strict_cohort, 4)
-    _held_session(
+    held_session(
         strict_cohort, trainer, {ready.id: "present", short.id: "absent", done.id: "present"}
     )
     _complete(strict_cohort, ready, short, done)
@@ -126,7 +116,7 @@ def test_a_choice_with_anyone_who_cannot_be_signed_off_changes_nothing(
 ):
     good, bad = add_members(strict_cohort, 2)
     stranger = add_members(make_cohort(trainer, name="Another cohort"), 1, prefix="Stranger")[0]
-    _held_session(strict_cohort, trainer, {good.id: "present", bad.id: "present"})
+    held_session(strict_cohort, trainer, {good.id: "present", bad.id: "present"})
     _complete(strict_cohort, good, bad, stranger)
     expected = {
         "not complete": (bad, f"{bad.display_name}: Course not complete yet"),
@@ -140,7 +130,7 @@ def test_a_choice_with_anyone_who_cannot_be_signed_off_changes_nothing(
         )
         db.session.commit()
     if why == "attendance":
-        _held_session(strict_cohort, trainer, {good.id: "present", bad.id: "absent"})
+        held_session(strict_cohort, trainer, {good.id: "present", bad.id: "absent"})
     login(client, trainer)
 
     response = client.post(
@@ -243,7 +233,7 @@ def test_listing_and_signing_off_take_the_same_queries_for_5_or_300_members(
         trainer = db.session.get(User, trainer_id)
         cohort = make_cohort(trainer, name=f"Cohort of {n}", capacity=n, min_attendance_percent=50)
         members = add_members(cohort, n)
-        _held_session(cohort, trainer, {m.id: "present" for m in members})
+        held_session(cohort, trainer, {m.id: "present" for m in members})
         _complete(cohort, *members)
         # As a fresh request would start: nothing loaded but the cohort and the trainer.
         cohort_id = cohort.id

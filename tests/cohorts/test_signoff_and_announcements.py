@@ -3,8 +3,6 @@ are e-mailed to each member separately and shown on the cohort page."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 import sqlalchemy as sa
 
@@ -12,6 +10,8 @@ from academy.extensions import db
 from academy.models import AuditEvent, CohortMember, Enrolment
 from academy.services import cohorts as service
 from academy.timeutil import utcnow
+
+from .conftest import held_session
 
 
 def _complete(user, cohort):
@@ -22,18 +22,6 @@ def _complete(user, cohort):
     )
     enrolment.completed_at = utcnow()
     db.session.commit()
-
-
-def _held_session(cohort, trainer, attendance: dict):
-    start = datetime.now(UTC) - timedelta(days=1)
-    session = service.schedule_session(
-        cohort,
-        trainer,
-        service.SessionDetails("Week", start, start + timedelta(hours=2), "Hall", "", ""),
-    )
-    service.record_attendance(session, trainer, attendance)
-    db.session.commit()
-    return session
 
 
 def _membership(cohort, user):
@@ -71,8 +59,8 @@ def test_sign_off_requires_the_course_complete(client, login, trainer, cohort, a
 def test_sign_off_can_require_minimum_attendance(trainer, make_cohort, add_members):
     cohort = make_cohort(trainer, min_attendance_percent=75)
     good, poor = add_members(cohort, 2)
-    _held_session(cohort, trainer, {good.id: "present", poor.id: "present"})
-    _held_session(cohort, trainer, {good.id: "present", poor.id: "apologies"})
+    held_session(cohort, trainer, {good.id: "present", poor.id: "present"})
+    held_session(cohort, trainer, {good.id: "present", poor.id: "apologies"})
     _complete(good, cohort)
     _complete(poor, cohort)
     assert service.sign_off_problem(cohort, good.id) is None
