@@ -26,6 +26,8 @@ def index():
         has_equality=bool(equality.answers_of(current_user)),
         accesses=access_log.recent_access_to(current_user),
         describe=access_log.describe,
+        requests=privacy.requests_of(current_user),
+        request_words=privacy.in_members_words,
     )
 
 

@@ -548,7 +548,7 @@ def extend_request(
     )
     if member is None or not member.email:
         return None
-    what = _IN_MEMBERS_WORDS[RequestKind(request.kind)]
+    what = in_members_words(request.kind)
     return (
         member.email,
         "Your data request: we need more time",
@@ -559,6 +559,23 @@ def extend_request(
         "the latest.\n\nIf you are unhappy with how we are handling your request, you can "
         "complain to the Information Commissioner's Office (ico.org.uk).",
     )
+
+
+def requests_of(user: User, limit: int = 10) -> list[DataRequest]:
+    """The member's own data requests, newest first, for their account page."""
+    return list(
+        db.session.scalars(
+            select(DataRequest)
+            .where(DataRequest.user_id == user.id)
+            .order_by(DataRequest.received_at.desc(), DataRequest.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def in_members_words(kind: str) -> str:
+    """What a request asked for, as the member would say it ("to erase your data")."""
+    return _IN_MEMBERS_WORDS[RequestKind(kind)]
 
 
 _IN_MEMBERS_WORDS = {

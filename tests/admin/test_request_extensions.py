@@ -149,3 +149,28 @@ def test_only_admins_may_extend_and_viewing_the_request_is_logged(
     before_views = len(recent_access_to(member, limit=100))
     as_admin.get(f"/admin/data-requests/{request.id}/extend")
     assert len(recent_access_to(member, limit=100)) == before_views + 1
+
+
+def test_the_member_sees_their_own_requests_and_any_extension_on_their_account_page(
+    app, login, admin, member, make_user
+):
+    request = _request(member, admin, days_ago=3)
+    received = request.received_at.date()
+    others = make_user(name="Someone Else")
+    privacy.open_request(others, "export", actor=admin, channel="staff")
+    db.session.commit()
+
+    page = login(app.test_client(), member).get("/account/").text
+    due = privacy.add_one_month(received)
+    assert f"Your request for a copy of your data, received {received:%-d %B %Y}" in page
+    assert f"we will answer by {due:%-d %B %Y}." in page
+
+    privacy.extend_request(request, actor=admin, reason=REASON)
+    db.session.commit()
+    page = login(app.test_client(), member).get("/account/").text
+    extended = privacy.add_months(received, 3)
+    assert f"we will answer by {extended:%-d %B %Y}. We extended the deadline because: " in page
+    assert REASON in page
+    # Only their own: the other member's request is on the other member's page.
+    assert page.count("<li>Your request ") == 1
+    assert login(app.test_client(), others).get("/account/").text.count("<li>Your request ") == 1
