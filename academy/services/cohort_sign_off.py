@@ -24,6 +24,7 @@ from academy.models import Cohort, CohortMember, Enrolment, User
 from academy.services import ServiceError
 from academy.services.audit import record_many
 from academy.services.cohorts import AttendanceSummary, attendance_summaries
+from academy.services.cohorts_table import attendance_blocker
 from academy.timeutil import utcnow
 
 
@@ -51,13 +52,6 @@ class SignOffRefused(ServiceError):
         super().__init__(
             f"Nobody was signed off: {count} of the members you chose cannot be signed off yet."
         )
-
-
-def _blocker(cohort: Cohort, attendance: AttendanceSummary) -> str | None:
-    needed = cohort.min_attendance_percent
-    if attendance.short_of(needed):
-        return f"Attendance {attendance.percent}%, below the {needed}% needed"
-    return None
 
 
 def _completed_rows(cohort: Cohort, user_ids: Collection[int] | None) -> sa.Select:
@@ -92,7 +86,7 @@ def waiting(cohort: Cohort, now: datetime | None = None) -> list[Waiting]:
             display_name=row.display_name,
             completed_at=row.completed_at,
             attendance=attendance[row.user_id],
-            blocker=_blocker(cohort, attendance[row.user_id]),
+            blocker=attendance_blocker(cohort, attendance[row.user_id]),
         )
         for row in rows
     ]
@@ -131,7 +125,7 @@ def sign_off_members(
     for row in db.session.execute(_completed_rows(cohort, pending)):
         if row.completed_at is None:
             problems.append((row.display_name, "Course not complete yet"))
-        elif blocker := _blocker(cohort, attendance[row.user_id]):
+        elif blocker := attendance_blocker(cohort, attendance[row.user_id]):
             problems.append((row.display_name, blocker))
     if problems:
         raise SignOffRefused(sorted(problems, key=lambda problem: problem[0].lower()))

@@ -302,6 +302,11 @@ def _blocker(
     # The same rules as cohorts.sign_off_problem, from data already loaded.
     if not member.completed:
         return "Course not complete yet"
+    return attendance_blocker(cohort, attendance)
+
+
+def attendance_blocker(cohort: Cohort, attendance: AttendanceSummary) -> str | None:
+    """Why the cohort's attendance rule holds a member back from sign-off, or None."""
     needed = cohort.min_attendance_percent
     if attendance.short_of(needed):
         return f"Attendance {attendance.percent}%, below the {needed}% needed"
