@@ -355,7 +355,7 @@ def extend_request(request_id: int):
             if message:
                 jobs.enqueue("academy.mail.send_email", *message)
             flash(
-                f"The deadline is now {item.due_on.day} {item.due_on:%B %Y}. "
+                f"The deadline is now {privacy.long_date(item.due_on)}. "
                 + ("The member has been e-mailed the reason." if message else ""),
                 "success",
             )
@@ -364,7 +364,6 @@ def extend_request(request_id: int):
     if member is not None:
         record_access(current_user, member, "admin.data-request")
         db.session.commit()
-    today = utcnow().date()
     return render_template(
         "admin/extend_request.html",
         item=item,
@@ -372,9 +371,8 @@ def extend_request(request_id: int):
         form=form,
         problem=problem,
         labels=REQUEST_LABELS,
-        can_extend=privacy.can_extend(item, today),
-        today=today,
-        extended_due=privacy.add_months(item.received_at.date(), 1 + privacy.EXTENSION_MONTHS),
+        can_extend=privacy.can_extend(item, utcnow().date()),
+        extended_due=privacy.extended_due_on(item),
     ), (400 if problem or form.errors else 200)
 
 

@@ -16,29 +16,21 @@ from sqlalchemy import select
 from academy.access import roles_required
 from academy.extensions import db
 from academy.learn import bp
+from academy.learn.routes import PREVIEWERS, _course_or_404, _module_or_404
 from academy.models import Question
-from academy.services.learning.outline import CourseOutline, outlines
-
-PREVIEWERS = ("staff", "admin")
-
-
-def _course(course_slug: str) -> CourseOutline:
-    course = outlines().course(course_slug)
-    if course is None:
-        abort(404)
-    return course
+from academy.services.learning.outline import outlines
 
 
 @bp.get("/courses/<course_slug>/preview")
 @roles_required(*PREVIEWERS)
 def preview_course(course_slug: str):
-    return render_template("learn/preview_course.html", course=_course(course_slug))
+    return render_template("learn/preview_course.html", course=_course_or_404(course_slug))
 
 
 @bp.get("/courses/<course_slug>/preview/lessons/<lesson_slug>")
 @roles_required(*PREVIEWERS)
 def preview_lesson(course_slug: str, lesson_slug: str):
-    course = _course(course_slug)
+    course = _course_or_404(course_slug)
     lesson = course.lesson(lesson_slug)
     if lesson is None:
         abort(404)
@@ -61,9 +53,9 @@ def preview_lesson(course_slug: str, lesson_slug: str):
 @bp.get("/courses/<course_slug>/preview/quizzes/<module_slug>")
 @roles_required(*PREVIEWERS)
 def preview_quiz(course_slug: str, module_slug: str):
-    course = _course(course_slug)
-    module = next((m for m in course.modules if m.slug == module_slug), None)
-    if module is None or module.quiz is None:
+    course = _course_or_404(course_slug)
+    module = _module_or_404(course, module_slug)
+    if module.quiz is None:
         abort(404)
     questions = db.session.scalars(
         select(Question)

@@ -506,6 +506,11 @@ EXTENSION_MONTHS = 2
 EXTENSION_REASON_MAX = 1000
 
 
+def extended_due_on(request: DataRequest) -> date:
+    """The deadline an extension gives: three months from receipt in all."""
+    return add_months(request.received_at.date(), 1 + EXTENSION_MONTHS)
+
+
 def can_extend(request: DataRequest, today: date) -> bool:
     """Open, not extended yet, and still within its first month: the law lets the
     deadline move only if the member is told, with the reasons, within that month."""
@@ -533,7 +538,7 @@ def extend_request(
             "The first month has passed: an extension had to be made, and the member told, "
             "within it. Complete the request as soon as you can."
         )
-    request.due_on = add_months(request.received_at.date(), 1 + EXTENSION_MONTHS)
+    request.due_on = extended_due_on(request)
     request.extended_at = utcnow()
     request.extension_reason = reason
     db.session.flush()
@@ -553,9 +558,9 @@ def extend_request(
         member.email,
         "Your data request: we need more time",
         f"Hello {member.display_name},\n\nWe received your request {what} on "
-        f"{_long_date(request.received_at.date())}. We need more time to complete it, "
+        f"{long_date(request.received_at.date())}. We need more time to complete it, "
         f"because:\n\n{reason}\n\nThe law allows us two further months when a request is "
-        f"complex or we have many. We will complete it by {_long_date(request.due_on)} at "
+        f"complex or we have many. We will complete it by {long_date(request.due_on)} at "
         "the latest.\n\nIf you are unhappy with how we are handling your request, you can "
         "complain to the Information Commissioner's Office (ico.org.uk).",
     )
@@ -585,7 +590,8 @@ _IN_MEMBERS_WORDS = {
 }
 
 
-def _long_date(day: date) -> str:
+def long_date(day: date) -> str:
+    """22 February 2027."""
     return f"{day.day} {day:%B %Y}"
 
 
