@@ -121,7 +121,7 @@ def signed_status_list(number: int) -> str | None:
     if not 1 <= number <= lists_in_use():
         return None
     payload = status_list_credential(number)
-    payload.update(iss=payload["issuer"], jti=payload["id"], iat=int(utcnow().timestamp()))
+    payload["iat"] = int(utcnow().timestamp())
     token = badges.sign(payload)
     kept.write(_key(number), token, current_app.config["BADGE_STATUS_SECONDS"])
     return token

@@ -188,16 +188,17 @@ def signed_credential(certificate: Certificate, holder: User, course: Course) ->
     if not certificate.is_current:
         raise ServiceError("Only a valid certificate can be shared as an Open Badge.")
     payload = credential(certificate, holder, course)
-    payload.update(iss=issuer_id(), jti=payload["id"], nbf=int(certificate.issued_at.timestamp()))
+    payload["nbf"] = int(certificate.issued_at.timestamp())
     if "validUntil" in payload:
         end = datetime.strptime(payload["validUntil"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         payload["exp"] = int(end.timestamp())
     return sign(payload)
 
 
-def sign(payload: dict) -> str:
-    """`payload` as a compact JWT signed with EdDSA by the issuer's key (named, with its
-    public JWK, in the header)."""
+def sign(claims: dict) -> str:
+    """A credential of this issuer as a compact VC-JWT signed with EdDSA by its key (named,
+    with its public JWK, in the header); `iss` and `jti` are the issuer and the id."""
+    payload = {**claims, "iss": issuer_id(), "jti": claims["id"]}
     header = {"alg": "EdDSA", "typ": "JWT", "kid": issuer_id() + "#key-1", "jwk": public_jwk()}
     signing_input = (
         _b64url(json.dumps(header, separators=(",", ":")).encode())
