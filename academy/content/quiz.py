@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from academy.answers import normalise_answer
 from academy.content.problems import Problem
 from academy.content.slugs import SLUG_RE, slugify
 from academy.content.tree import Option, Question, QuestionKind
@@ -34,11 +35,6 @@ _QUOTE_RE = re.compile(r"^>[ \t]?(.*)$")
 _FENCE_RE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 ALL_THAT_APPLY_RE = re.compile(r"\ball\s+that\s+apply\b", re.IGNORECASE)
 OPTION_KEYS = "abcdefghijklmnopqrstuvwxyz"
-
-
-def normalise_answer(text: str) -> str:
-    """How short answers are compared: case-insensitive, with whitespace collapsed."""
-    return " ".join(text.casefold().split())
 
 
 @dataclass

@@ -23,10 +23,10 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, raiseload
 
+from academy.answers import normalise_answer
 from academy.content.links import LinkIndex
 from academy.content.pages import glossary_page, lesson_page
 from academy.content.problems import CurriculumError, Problem
-from academy.content.quiz import normalise_answer
 from academy.content.reader import read_curriculum
 from academy.content.render import RENDER_VERSION, Rendered, render_markdown, unwrap_paragraph
 from academy.content.tree import Course, Curriculum, Glossary, Module, Question, Quiz

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from academy.content.quiz import normalise_answer
+from academy.answers import normalise_answer
 from academy.extensions import db
 from academy.models.types import UTCDateTime
 

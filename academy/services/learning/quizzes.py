@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from academy.content.quiz import normalise_answer
+from academy.answers import normalise_answer
 from academy.extensions import db
 from academy.models import Question, Quiz, QuizAttempt, User
 from academy.models.content import PublicOption, PublicQuestion
