@@ -41,7 +41,9 @@ lock: | $(BIN)/python
 	@$(BIN)/python scripts/check_lock.py
 
 # The wheel production installs (with requirements.lock): dist/organising_academy-*.whl.
+# (build/ is emptied first: setuptools would otherwise pack files deleted since.)
 wheel: $(VENV)/.installed
+	rm -rf build
 	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation --wheel-dir dist .
 
 # Debian packages the app and the browser tests need (WeasyPrint's font

@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from academy import paths
 
 
 class ConfigError(RuntimeError):
@@ -30,7 +30,7 @@ def defaults(instance_path: str) -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "ACADEMY_BASE_URL": os.environ.get("ACADEMY_BASE_URL", "http://127.0.0.1:5000"),
         "ACADEMY_CURRICULUM_DIR": os.environ.get(
-            "ACADEMY_CURRICULUM_DIR", str(PROJECT_ROOT / "curriculum")
+            "ACADEMY_CURRICULUM_DIR", str(paths.CURRICULUM_DIR)
         ),
         "ACADEMY_CERTIFICATES_DIR": os.environ.get(
             "ACADEMY_CERTIFICATES_DIR", str(Path(instance_path) / "certificates")
