@@ -48,6 +48,12 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     cache.init_app(app)
     mail.init_app(app)
+    if app.config["REDIS_URL"]:
+        # The queue's Redis must keep what it is given: warn once if it may not
+        # (the RQ worker starts through here too).
+        from academy.ops.redis_check import check_redis
+
+        check_redis(app.config["REDIS_URL"])
 
     from academy import security
 
