@@ -35,7 +35,9 @@ UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3
 	--generate-hashes --index-url https://pypi.org/simple --custom-compile-command "make lock" \
 	--quiet $(LOCK_ARGS)
 lock: | $(BIN)/python
-	@test -x $(BIN)/uv || $(BIN)/pip install --quiet 'uv>=0.5,<0.14'
+	@# A venv not yet installed from the locks (or whose lock is broken) gets the tools alone.
+	@test -x $(BIN)/uv && $(BIN)/python -c 'import packaging' 2>/dev/null || \
+	  $(BIN)/pip install --quiet 'uv>=0.5,<0.14' 'packaging>=24,<27'
 	$(UV_COMPILE) -o requirements.lock
 	$(UV_COMPILE) --extra dev --constraint requirements.lock -o requirements-dev.lock
 	@$(BIN)/python scripts/check_lock.py
@@ -46,8 +48,9 @@ wheel: $(VENV)/.installed
 	rm -rf build
 	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation --wheel-dir dist .
 
-# Debian packages the app and the browser tests need (WeasyPrint's font
-# subsetting, Chromium for Playwright). Installed only where missing and root.
+# Debian packages the app and the tests need (WeasyPrint's font
+# subsetting, Chromium for Playwright, systemd and nginx to check deploy/).
+# Installed only where missing and root.
 system-packages:
 	@bash scripts/system-packages
 
