@@ -12,14 +12,19 @@ from pathlib import Path
 
 from academy.content import schema
 from academy.content.frontmatter import FrontMatter, parse
+from academy.content.glossary import parse_terms
 from academy.content.problems import Problem
 from academy.content.quiz import parse_quiz
+from academy.content.rubric import parse_criteria
 from academy.content.slugs import SLUG_RE, split_numbered
-from academy.content.tree import Course, Curriculum, Lesson, Module, Quiz
+from academy.content.tree import Course, Curriculum, Glossary, Guide, Lesson, Module, Quiz, Rubric
 
 COURSE_FILE = "course.md"
 MODULE_FILE = "module.md"
 QUIZ_FILE = "quiz.md"
+GUIDE_FILE = "guide.md"  # the facilitator's guide of a module
+GLOSSARY_FILE = "glossary.md"  # a course's glossary
+RUBRIC_FILE = "rubric.md"  # how a candidate trainer's practice session is judged
 IMAGES_DIR = "images"
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp"})
 IMAGE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
@@ -88,10 +93,16 @@ def _read_course(folder: Path, problems: list[Problem]) -> Course:
     values, found = schema.apply(schema.COURSE, front, file, "course")
     problems.extend(found)
     modules: list[Module] = []
+    glossary: Glossary | None = None
+    rubric: Rubric | None = None
     for entry in sorted(folder.iterdir()):
         if _ignored(entry) or entry.name == COURSE_FILE:
             continue
-        if entry.is_dir():
+        if entry.name == GLOSSARY_FILE and entry.is_file():
+            glossary = _read_glossary(entry, problems)
+        elif entry.name == RUBRIC_FILE and entry.is_file():
+            rubric = _read_rubric(entry, problems)
+        elif entry.is_dir():
             numbered = split_numbered(entry.name)
             if numbered is None:
                 problems.append(
@@ -108,7 +119,8 @@ def _read_course(folder: Path, problems: list[Problem]) -> Course:
                 Problem(
                     entry,
                     1,
-                    "unexpected file in a course folder: lessons go in a module folder",
+                    "unexpected file in a course folder: lessons go in a module folder "
+                    f"(a course folder holds {COURSE_FILE}, {GLOSSARY_FILE} and {RUBRIC_FILE})",
                 )
             )
     modules.sort(key=lambda m: (m.number, m.slug))
@@ -132,6 +144,47 @@ def _read_course(folder: Path, problems: list[Problem]) -> Course:
         modules=tuple(modules),
         key_lines=front.key_lines,
         source=text,
+        glossary=glossary,
+        rubric=rubric,
+    )
+
+
+def _read_glossary(path: Path, problems: list[Problem]) -> Glossary:
+    front, text = _front(path, "glossary", problems)
+    values, found = schema.apply(schema.GLOSSARY, front, path, "glossary")
+    problems.extend(found)
+    terms, found = parse_terms(path, front.body, front.body_line)
+    problems.extend(found)
+    return Glossary(path, values["title"], terms, text)
+
+
+def _read_rubric(path: Path, problems: list[Problem]) -> Rubric:
+    front, text = _front(path, "rubric", problems)
+    values, found = schema.apply(schema.RUBRIC, front, path, "rubric")
+    problems.extend(found)
+    levels = values["levels"]
+    if levels and values["pass_level"] and values["pass_level"] not in levels:
+        problems.append(
+            Problem(
+                path,
+                front.line("pass_level"),
+                f"'pass_level' must be one of the levels ({', '.join(levels)}), "
+                f"not '{values['pass_level']}'",
+            )
+        )
+    intro, criteria, found = parse_criteria(path, front.body, front.body_line, levels)
+    problems.extend(found)
+    return Rubric(
+        path=path,
+        title=values["title"] or "",
+        summary=values["summary"],
+        levels=levels,
+        pass_level=values["pass_level"],
+        intro=intro,
+        intro_line=front.body_line,
+        criteria=criteria,
+        key_lines=front.key_lines,
+        source=text,
     )
 
 
@@ -151,6 +204,7 @@ def _read_module(folder: Path, number: int, slug: str, problems: list[Problem]) 
     problems.extend(found)
     lessons: list[Lesson] = []
     quiz: Quiz | None = None
+    guide: Guide | None = None
     images: frozenset[str] = frozenset()
     for entry in sorted(folder.iterdir()):
         if _ignored(entry) or entry.name == MODULE_FILE:
@@ -164,6 +218,8 @@ def _read_module(folder: Path, number: int, slug: str, problems: list[Problem]) 
                 )
         elif entry.name == QUIZ_FILE:
             quiz = _read_quiz(entry, problems)
+        elif entry.name == GUIDE_FILE:
+            guide = _read_guide(entry, problems)
         elif entry.suffix == ".md":
             numbered = split_numbered(entry.stem)
             if numbered is None:
@@ -197,6 +253,24 @@ def _read_module(folder: Path, number: int, slug: str, problems: list[Problem]) 
         lessons=tuple(lessons),
         quiz=quiz,
         images=images,
+        key_lines=front.key_lines,
+        source=text,
+        guide=guide,
+    )
+
+
+def _read_guide(path: Path, problems: list[Problem]) -> Guide:
+    front, text = _front(path, "facilitator's guide", problems)
+    values, found = schema.apply(schema.GUIDE, front, path, "facilitator's guide")
+    problems.extend(found)
+    return Guide(
+        path=path,
+        title=values["title"],
+        minutes=values["minutes"],
+        aims=values["aims"],
+        materials=values["materials"],
+        body=front.body,
+        body_line=front.body_line,
         key_lines=front.key_lines,
         source=text,
     )
@@ -254,6 +328,8 @@ def _read_lesson(path: Path, number: int, slug: str, problems: list[Problem]) ->
         body_line=front.body_line,
         key_lines=front.key_lines,
         source=text,
+        outcomes=values["outcomes"],
+        sources=values["sources"],
     )
 
 

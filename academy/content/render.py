@@ -24,7 +24,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from academy.content.scan import ADMONITION_KINDS
 
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 
 # (target as written, is it an image?) -> the site URL, or None if broken.
 Resolver = Callable[[str, bool], str | None]
@@ -47,9 +47,10 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
 
 ALLOWED_TAGS = frozenset(
     {
-        "a", "abbr", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
-        "h1", "h2", "h3", "h4", "h5", "h6", "hr", "img", "li", "ol", "p", "pre",
-        "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+        "a", "abbr", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
+        "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "img", "li", "ol", "p", "pre",
+        "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
+        "ul",
     }
 )  # fmt: skip
 ALLOWED_ATTRIBUTES = {
@@ -62,6 +63,7 @@ ALLOWED_ATTRIBUTES = {
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
     "div": {"aria-label"},
+    "dt": {"id"},  # glossary terms, so that a lesson can link to one
     **{f"h{n}": {"id"} for n in range(1, 7)},
 }
 ALLOWED_ATTRIBUTE_VALUES = {
@@ -71,8 +73,17 @@ ALLOWED_ATTRIBUTE_VALUES = {
     "img": {"loading": {"lazy"}},
 }
 ALLOWED_CLASSES = {
-    "div": {"admonition", *ADMONITION_KINDS, "footnote", "table-scroll"},
-    "p": {"admonition-title"},
+    "div": {
+        "admonition",
+        *ADMONITION_KINDS,
+        "footnote",
+        "table-scroll",
+        "lesson-outcomes",
+        "lesson-sources",
+    },
+    "details": {"admonition", "guidance"},
+    "dl": {"glossary"},
+    "p": {"admonition-title", "lesson-outcomes-title"},
     "a": {"footnote-ref", "footnote-backref"},
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -159,7 +170,10 @@ class _CurriculumTreeprocessor(Treeprocessor):
             if parent.tag == "img":
                 parent.set("loading", "lazy")
             if parent.tag == "div" and "admonition" in parent.get("class", "").split():
-                parent.set("role", "note")
+                if "guidance" in parent.get("class", "").split():
+                    _fold(parent)
+                else:
+                    parent.set("role", "note")
         for parent, position in tables:
             table = parent[position]
             # A focusable, labelled region so that keyboard users can scroll a wide table.
@@ -175,6 +189,18 @@ class _CurriculumTreeprocessor(Treeprocessor):
             wrapper.tail, table.tail = table.tail, None
             wrapper.append(table)
             parent[position] = wrapper
+
+
+def _fold(box: etree.Element) -> None:
+    """A guidance box (the model answer to a task) is folded: members try the task first."""
+    box.tag = "details"
+    title = next((child for child in box if child.get("class") == "admonition-title"), None)
+    if title is None:
+        title = etree.Element("p")
+        title.text = "Guidance"
+        box.insert(0, title)
+    title.tag = "summary"
+    title.attrib.pop("class", None)
 
 
 class _CurriculumExtension(Extension):

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 # The call-out boxes writers may use (`!!! tip "Title"`); the renderer allows their classes.
-ADMONITION_KINDS = ("note", "tip", "warning", "important", "example", "activity")
+# `guidance` holds the model answer to a "Your turn" task: shown folded, to open after trying.
+ADMONITION_KINDS = ("note", "tip", "warning", "important", "example", "activity", "guidance")
 
 _FENCE_RE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 _CODE_SPAN_RE = re.compile(r"(?<!`)(`+)(?!`)((?:(?!\n[ \t]*\n).)+?)(?<!`)\1(?!`)", re.DOTALL)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ REVIEW_MODES = ("after-pass", "always", "never")
 @dataclass(frozen=True, slots=True)
 class Field:
     name: str
-    kind: str  # text | int | number | bool | slugs | choice
+    kind: str  # text | int | number | bool | slugs | choice | texts | sources
     required: bool = False
     default: Any = None
     choices: tuple[str, ...] = ()
@@ -53,6 +53,23 @@ MODULE = (
 LESSON = (
     Field("title", "text", required=True),
     Field("minutes", "int", required=True, default=0, minimum=1, maximum=600),
+    # "By the end of this lesson you will be able to …": shown above the lesson.
+    Field("outcomes", "texts", required=True, default=(), minimum=2, maximum=5),
+    # Where the lesson's facts come from and when each was last checked.
+    Field("sources", "sources", default=()),
+)
+GUIDE = (
+    Field("title", "text", default=None, nullable=True),
+    Field("minutes", "int", required=True, default=0, minimum=90, maximum=120),
+    Field("aims", "texts", required=True, default=(), minimum=2, maximum=5),
+    Field("materials", "texts", required=True, default=(), minimum=1, maximum=30),
+)
+GLOSSARY = (Field("title", "text", default="Glossary"),)
+RUBRIC = (
+    Field("title", "text", required=True),
+    Field("summary", "text", default="", allow_empty=True),
+    Field("levels", "keys", required=True, default=(), minimum=2, maximum=6),
+    Field("pass_level", "text", required=True, default=""),
 )
 QUIZ = (
     Field("title", "text", default=None, nullable=True),
@@ -78,7 +95,8 @@ def apply(
         line = front.line(f.name)
         if f.name not in front.data:
             if f.required and front.readable:
-                problems.append(Problem(path, 1, f"{what} needs a '{f.name}' setting"))
+                article = "an" if f.name[0] in "aeiou" else "a"
+                problems.append(Problem(path, 1, f"{what} needs {article} '{f.name}' setting"))
             values[f.name] = f.default
             continue
         raw = front.data[f.name]
@@ -165,6 +183,78 @@ def _choice(f: Field, raw: Any) -> tuple[Any, str | None]:
     return raw, None
 
 
+def _texts(f: Field, raw: Any) -> tuple[Any, str | None]:
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list):
+        return None, f"must be a list, one '- item' per line, not {_describe(raw)}"
+    items = []
+    for item in raw:
+        if not isinstance(item, str) or not item.strip():
+            return None, f"must list text items, not {_describe(item)} (put it in quotes)"
+        items.append(" ".join(item.split()))
+    error = _count_error(f, len(items))
+    return tuple(items), error
+
+
+def _count_error(f: Field, count: int) -> str | None:
+    if f.minimum is not None and count < f.minimum:
+        return f"needs at least {_num(f.minimum)} items, not {count}"
+    if f.maximum is not None and count > f.maximum:
+        return f"takes at most {_num(f.maximum)} items, not {count}"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A source a lesson's facts were checked against, and when."""
+
+    title: str
+    url: str
+    checked: date
+
+
+SOURCE_KEYS = ("title", "url", "checked")
+
+
+def _sources(f: Field, raw: Any) -> tuple[Any, str | None]:  # noqa: ARG001
+    if not isinstance(raw, list):
+        return None, f"must be a list of sources (title, url, checked), not {_describe(raw)}"
+    found: list[Source] = []
+    for number, item in enumerate(raw, start=1):
+        if not isinstance(item, dict):
+            return None, f"item {number} must have title, url and checked, not {_describe(item)}"
+        unknown = sorted(set(map(str, item)) - set(SOURCE_KEYS))
+        if unknown:
+            return None, f"item {number} has an unknown setting '{unknown[0]}' (allowed: " + (
+                ", ".join(SOURCE_KEYS) + ")"
+            )
+        title, url, checked = (item.get(key) for key in SOURCE_KEYS)
+        if not isinstance(title, str) or not title.strip():
+            return None, f"item {number} needs a 'title' (text, in quotes if it has a colon)"
+        if not isinstance(url, str) or not url.startswith("https://") or " " in url:
+            return None, f"item {number} needs a 'url' starting with https://"
+        if not isinstance(checked, date) or isinstance(checked, datetime):
+            return None, f"item {number} needs 'checked', the date it was checked (YYYY-MM-DD)"
+        if checked > date.today():
+            return None, f"item {number} was 'checked' on {checked.isoformat()}, in the future"
+        found.append(Source(" ".join(title.split()), url, checked))
+    return tuple(found), None
+
+
+def _keys(f: Field, raw: Any) -> tuple[Any, str | None]:
+    if not isinstance(raw, list):
+        return None, f"must be a list like [not-yet, secure, strong], not {_describe(raw)}"
+    for item in raw:
+        if not isinstance(item, str) or not SLUG_RE.match(item):
+            return None, (
+                f"must list keys of lower-case letters, digits and hyphens, not {_describe(item)}"
+            )
+    if len(set(raw)) != len(raw):
+        return None, "lists a key twice"
+    return tuple(raw), _count_error(f, len(raw))
+
+
 def _slugs(f: Field, raw: Any) -> tuple[Any, str | None]:  # noqa: ARG001
     if isinstance(raw, str):  # `prerequisites: organising` means a list of one
         raw = [raw]
@@ -190,4 +280,7 @@ _CHECKS: dict[str, Callable[[Field, Any], tuple[Any, str | None]]] = {
     "bool": _bool,
     "choice": _choice,
     "slugs": _slugs,
+    "texts": _texts,
+    "sources": _sources,
+    "keys": _keys,
 }

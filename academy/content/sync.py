@@ -24,11 +24,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, raiseload
 
 from academy.content.links import LinkIndex
+from academy.content.pages import glossary_page, lesson_page
 from academy.content.problems import CurriculumError, Problem
 from academy.content.quiz import normalise_answer
 from academy.content.reader import read_curriculum
 from academy.content.render import RENDER_VERSION, Rendered, render_markdown, unwrap_paragraph
-from academy.content.tree import Course, Curriculum, Module, Question, Quiz
+from academy.content.tree import Course, Curriculum, Glossary, Module, Question, Quiz
 from academy.content.validate import validate
 from academy.models import content as models
 from academy.timeutil import utcnow
@@ -165,9 +166,15 @@ class _Sync:
             "position": position,
             "total_minutes": course.total_minutes,
         }
-        digest = content_hash("course", course.slug, course.source)
+        glossary = course.glossary
+        digest = content_hash(
+            "course", course.slug, course.source, glossary.source if glossary else ""
+        )
         if row is None or row.content_hash != digest:
             values["intro_html"] = self._render(course.file, course.body)
+            values["glossary_html"] = (
+                self._glossary_html(glossary) if glossary is not None and glossary.terms else ""
+            )
             values["content_hash"] = digest
         row, changed = self._upsert(
             models.Course, self.courses, course.slug, {"slug": course.slug}, values, course.slug
@@ -217,7 +224,7 @@ class _Sync:
                 "source_path": self._relative(lesson.path),
             }
             if lesson_row is None or lesson_row.content_hash != digest:
-                rendered = self._rendered(lesson.path, lesson.body)
+                rendered = lesson_page(lesson, self._rendered(lesson.path, lesson.body))
                 values.update(body_html=rendered.html, toc=rendered.toc, content_hash=digest)
             _, lesson_changed = self._upsert(
                 models.Lesson,
@@ -363,6 +370,9 @@ class _Sync:
             for target in rendered.unresolved
         ]
         return rendered
+
+    def _glossary_html(self, glossary: Glossary) -> str:
+        return glossary_page(glossary, lambda text: self._rendered(glossary.path, text)).html
 
     def _render(self, path: Path, text: str, *, inline: bool = False) -> str:
         html = self._rendered(path, text).html

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Literal
 
 from academy.content.problems import Problem
+from academy.content.schema import Source
 
 QuestionKind = Literal["single", "multiple", "short"]
+QUESTION_MINUTES = 2  # the time a quiz question is reckoned to take, for credit hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,72 @@ class Lesson:
     body_line: int
     key_lines: Mapping[str, int]
     source: str
+    outcomes: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Guide:
+    """A module's facilitator's guide: the live session a trainer runs from it."""
+
+    path: Path
+    title: str | None  # None: "Facilitator's guide: <module title>"
+    minutes: int
+    aims: tuple[str, ...]
+    materials: tuple[str, ...]
+    body: str
+    body_line: int
+    key_lines: Mapping[str, int]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    key: str
+    term: str
+    line: int
+    definition: str  # Markdown
+    definition_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Glossary:
+    path: Path
+    title: str
+    terms: tuple[Term, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Descriptor:
+    level: str
+    text: str  # inline Markdown
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    key: str
+    title: str
+    line: int
+    description: str  # Markdown
+    descriptors: tuple[Descriptor, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rubric:
+    """How an observer judges a candidate trainer's practice session."""
+
+    path: Path
+    title: str
+    summary: str
+    levels: tuple[str, ...]  # lowest first
+    pass_level: str
+    intro: str
+    intro_line: int
+    criteria: tuple[Criterion, ...]
+    key_lines: Mapping[str, int]
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +154,7 @@ class Module:
     images: frozenset[str]  # file names in images/
     key_lines: Mapping[str, int]
     source: str
+    guide: Guide | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +177,8 @@ class Course:
     modules: tuple[Module, ...]
     key_lines: Mapping[str, int]
     source: str
+    glossary: Glossary | None = None
+    rubric: Rubric | None = None
 
     @property
     def lessons(self) -> Iterator[Lesson]:
@@ -117,6 +188,16 @@ class Course:
     @property
     def total_minutes(self) -> int:
         return sum(lesson.minutes for lesson in self.lessons)
+
+    @property
+    def learning_minutes(self) -> int:
+        """Lessons plus quizzes (two minutes a question asked): what credit hours claim."""
+        asked = sum(
+            module.quiz.draw or len(module.quiz.questions)
+            for module in self.modules
+            if module.quiz is not None
+        )
+        return self.total_minutes + QUESTION_MINUTES * asked
 
 
 @dataclass(frozen=True, slots=True)

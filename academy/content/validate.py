@@ -11,11 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from academy.content import assessment
+from academy.content.guide import check_guide
 from academy.content.links import LinkIndex
 from academy.content.problems import Problem
 from academy.content.reader import read_curriculum
 from academy.content.scan import ADMONITION_KINDS, scan
-from academy.content.tree import Course, Curriculum, Module, Quiz
+from academy.content.tree import Course, Curriculum, Lesson, Module, Quiz
+
+SUMMARY_HEADING = "Summary"
+TASK_HEADING = "Your turn"
+GUIDANCE_KIND = "guidance"
 
 
 def check(root: Path) -> list[Problem]:
@@ -27,14 +33,21 @@ def validate(curriculum: Curriculum) -> list[Problem]:
     problems: list[Problem] = list(curriculum.problems)
     index = LinkIndex.build(curriculum)
     slugs = {course.slug for course in curriculum.courses}
+    # Files that could not be read cleanly get no quality rules until they can: a writer
+    # fixes the broken question first, and the draw it changed is right again.
+    unread = frozenset(problem.path for problem in curriculum.problems)
     for course in curriculum.courses:
-        _check_course(course, slugs, index, problems)
+        _check_course(course, slugs, index, problems, unread)
     _check_prerequisite_loops(curriculum.courses, problems)
     return sorted(set(problems))
 
 
 def _check_course(
-    course: Course, slugs: set[str], index: LinkIndex, problems: list[Problem]
+    course: Course,
+    slugs: set[str],
+    index: LinkIndex,
+    problems: list[Problem],
+    unread: frozenset[Path],
 ) -> None:
     _check_markdown(course.file, course.body, course.body_line, index, problems, headings=True)
     if not course.modules:
@@ -91,10 +104,26 @@ def _check_course(
         problems=problems,
     )
     for module in course.modules:
-        _check_module(module, index, problems)
+        _check_module(module, index, problems, unread)
+    files = {course.file, *(lesson.path for lesson in course.lessons)}
+    files |= {module.quiz.path for module in course.modules if module.quiz is not None}
+    if course.modules and not files & unread:
+        problems.extend(assessment.check_credit_hours(course))
+    if course.glossary is not None:
+        for term in course.glossary.terms:
+            _check_markdown(
+                course.glossary.path, term.definition, term.definition_line, index, problems
+            )
+    if course.rubric is not None:
+        rubric = course.rubric
+        _check_markdown(rubric.path, rubric.intro, rubric.intro_line, index, problems)
+        for criterion in rubric.criteria:
+            _check_markdown(rubric.path, criterion.description, criterion.line + 1, index, problems)
 
 
-def _check_module(module: Module, index: LinkIndex, problems: list[Problem]) -> None:
+def _check_module(
+    module: Module, index: LinkIndex, problems: list[Problem], unread: frozenset[Path]
+) -> None:
     _check_markdown(module.file, module.body, module.body_line, index, problems, headings=True)
     if not module.lessons:
         problems.append(
@@ -117,9 +146,50 @@ def _check_module(module: Module, index: LinkIndex, problems: list[Problem]) -> 
     for lesson in module.lessons:
         if not lesson.body.strip():
             problems.append(Problem(lesson.path, lesson.body_line, "lesson has no text"))
+            continue
         _check_markdown(lesson.path, lesson.body, lesson.body_line, index, problems, headings=True)
+        if lesson.path not in unread:
+            _check_lesson_shape(lesson, problems)
     if module.quiz is not None:
         _check_quiz(module.quiz, index, problems)
+        if module.quiz.path not in unread:
+            problems.extend(assessment.check_quiz(module.quiz))
+    if module.guide is not None:
+        guide = module.guide
+        _check_markdown(guide.path, guide.body, guide.body_line, index, problems, headings=True)
+        problems.extend(check_guide(guide, module))
+
+
+def _check_lesson_shape(lesson: Lesson, problems: list[Problem]) -> None:
+    """A lesson ends with a summary, and every task comes with guidance to check it against."""
+    found = scan(lesson.body, lesson.body_line)
+    sections = [h for h in found.headings if h.level == 2]
+    if not sections or sections[-1].text != SUMMARY_HEADING:
+        line = sections[-1].line if sections else lesson.body_line
+        problems.append(
+            Problem(
+                lesson.path,
+                line,
+                f"a lesson ends with a '## {SUMMARY_HEADING}' section: the key points in a "
+                "few bullets",
+            )
+        )
+    for number, heading in enumerate(sections):
+        if heading.text != TASK_HEADING:
+            continue
+        end = sections[number + 1].line if number + 1 < len(sections) else None
+        if not any(
+            a.kind == GUIDANCE_KIND and a.line > heading.line and (end is None or a.line < end)
+            for a in found.admonitions
+        ):
+            problems.append(
+                Problem(
+                    lesson.path,
+                    heading.line,
+                    f"'## {TASK_HEADING}' needs a '!!! {GUIDANCE_KIND} \"Guidance\"' box after "
+                    "the task: a model answer or what a good answer includes",
+                )
+            )
 
 
 def _check_quiz(quiz: Quiz, index: LinkIndex, problems: list[Problem]) -> None:

@@ -151,6 +151,7 @@ def course(course_slug: str):
     return render_template(
         "learn/course.html",
         course=course,
+        has_glossary=bool(outlines().glossary(course)),
         progress=progress,
         prerequisites=prerequisites,
         missing=missing,
@@ -207,6 +208,16 @@ def leave(course_slug: str):
     return render_template("learn/leave.html", course=course, form=form)
 
 
+@bp.get("/courses/<course_slug>/glossary")
+@public
+def glossary(course_slug: str):
+    course = _course_or_404(course_slug)
+    html = outlines().glossary(course)
+    if not html:
+        abort(404)
+    return render_template("learn/glossary.html", course=course, glossary_html=html)
+
+
 # Lessons --------------------------------------------------------------------------------
 
 
@@ -218,6 +229,7 @@ def _lesson_page(course: CourseOutline, lesson: LessonOutline, progress):
     return render_template(
         "learn/lesson.html",
         course=course,
+        has_glossary=bool(outlines().glossary(course)),
         lesson=lesson,
         body_html=body_html,
         toc=toc,

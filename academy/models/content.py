@@ -54,6 +54,8 @@ class Course(_Synced, db.Model):
     prerequisites: Mapped[list[str]] = mapped_column(sa.JSON, default=list)  # course slugs
     position: Mapped[int] = mapped_column(default=0)  # prerequisites come first
     intro_html: Mapped[str] = mapped_column(sa.Text, default="")
+    # Only the glossary page reads it.
+    glossary_html: Mapped[str] = deferred(mapped_column(sa.Text, default=""))
     total_minutes: Mapped[int] = mapped_column(default=0)
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -31,7 +31,10 @@ def _write(root: Path, relative: Path | str, text: str) -> None:
     path.write_text(text)
 
 
-LESSON = "---\ntitle: Extra\nminutes: 5\n---\n## Extra\n\nSome text.\n"
+LESSON = (
+    "---\ntitle: Extra\nminutes: 5\noutcomes: [plan a street, knock on a door]\n---\n"
+    "## Extra\n\nSome text.\n\n## Summary\n\n- Knock.\n"
+)
 
 # (id, how to break the copy, the exact problems expected)
 CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
@@ -59,12 +62,15 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
     ),
     (
         "unknown key",
-        lambda r: edit(r / WHY, "minutes: 10\n", "minutes: 10\nauthor: Sam\n"),
-        [f"{WHY}:4: unknown setting 'author' for a lesson (allowed: title, minutes)"],
+        lambda r: edit(r / WHY, "minutes: 100\n", "minutes: 100\nauthor: Sam\n"),
+        [
+            f"{WHY}:4: unknown setting 'author' for a lesson "
+            "(allowed: title, minutes, outcomes, sources)"
+        ],
     ),
     (
         "misspelt key",
-        lambda r: edit(r / WHY, "minutes: 10", "minute: 10"),
+        lambda r: edit(r / WHY, "minutes: 100", "minute: 10"),
         [
             f"{WHY}:1: lesson needs a 'minutes' setting",
             f"{WHY}:3: unknown setting 'minute': did you mean 'minutes'?",
@@ -72,12 +78,12 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
     ),
     (
         "key set twice",
-        lambda r: edit(r / WHY, "minutes: 10\n", "minutes: 10\nminutes: 12\n"),
+        lambda r: edit(r / WHY, "minutes: 100\n", "minutes: 100\nminutes: 12\n"),
         [f"{WHY}:4: 'minutes' is set twice (first on line 3)"],
     ),
     (
         "number of the wrong type",
-        lambda r: edit(r / WHY, "minutes: 10", "minutes: ten"),
+        lambda r: edit(r / WHY, "minutes: 100", "minutes: ten"),
         [f"{WHY}:3: 'minutes' must be a whole number, not 'ten'"],
     ),
     (
@@ -207,8 +213,10 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
     ),
     (
         "lesson without text",
-        lambda r: (r / WHY).write_text("---\ntitle: Why\nminutes: 3\n---\n\n"),
-        [f"{WHY}:5: lesson has no text"],
+        lambda r: (r / WHY).write_text(
+            "---\ntitle: Why\nminutes: 100\noutcomes: [listen, ask]\n---\n\n"
+        ),
+        [f"{WHY}:6: lesson has no text"],
     ),
     (
         "stray file in a module",
@@ -222,12 +230,12 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
     (
         "broken link between lessons",
         lambda r: edit(r / WHY, "(02-running-a-listening-campaign.md)", "(02-running.md)"),
-        [f"{WHY}:20: broken link: '02-running.md' does not exist"],
+        [f"{WHY}:23: broken link: '02-running.md' does not exist"],
     ),
     (
         "broken link to another module",
         lambda r: (r / TEAMS / "01-one-to-ones.md").unlink(),
-        [f"{RUNNING}:10: broken link: '../02-teams/01-one-to-ones.md' does not exist"],
+        [f"{RUNNING}:13: broken link: '../02-teams/01-one-to-ones.md' does not exist"],
     ),
     (
         "broken link to another course",
@@ -240,20 +248,20 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
     (
         "missing image",
         lambda r: (r / LISTENING / "images" / "ward-map.png").unlink(),
-        [f"{RUNNING}:7: missing image 'images/ward-map.png'"],
+        [f"{RUNNING}:10: missing image 'images/ward-map.png'"],
     ),
     (
         "image without a description",
         lambda r: edit(r / RUNNING, "[A map of the ward with three streets highlighted]", "[]"),
         [
-            f"{RUNNING}:7: image has no description: write what it shows between the "
+            f"{RUNNING}:10: image has no description: write what it shows between the "
             "brackets, e.g. ![A map of the ward](images/map.png)"
         ],
     ),
     (
         "image from another site",
         lambda r: edit(r / RUNNING, "(images/ward-map.png)", "(https://example.org/map.png)"),
-        [f"{RUNNING}:7: images must be in the module's images/ folder, not on another site"],
+        [f"{RUNNING}:10: images must be in the module's images/ folder, not on another site"],
     ),
     (
         "SVG image",
@@ -266,13 +274,13 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
     (
         "javascript: link",
         lambda r: edit(r / WHY, "(02-running-a-listening-campaign.md)", "(javascript:alert(1))"),
-        [f"{WHY}:20: links may only use http, https or mailto, not 'javascript:'"],
+        [f"{WHY}:23: links may only use http, https or mailto, not 'javascript:'"],
     ),
     (
         "raw HTML",
         lambda r: edit(r / WHY, "Listening first turns", "<script>alert(1)</script> Turns"),
         [
-            f"{WHY}:7: raw HTML '<script>' is not allowed (it is removed when published): "
+            f"{WHY}:10: raw HTML '<script>' is not allowed (it is removed when published): "
             "write Markdown"
         ],
     ),
@@ -280,31 +288,31 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
         "unknown call-out",
         lambda r: edit(r / WHY, '!!! tip "Try this"', '!!! danger "Try this"'),
         [
-            f"{WHY}:15: unknown call-out 'danger': use one of note, tip, warning, important, "
-            "example, activity"
+            f"{WHY}:18: unknown call-out 'danger': use one of note, tip, warning, important, "
+            "example, activity, guidance"
         ],
     ),
     (
         "top-level heading in a lesson",
         lambda r: edit(r / WHY, "## The usual way", "# The usual way"),
-        [f"{WHY}:5: use '##' for headings: the title is the page's only '#' heading"],
+        [f"{WHY}:8: use '##' for headings: the title is the page's only '#' heading"],
     ),
     (
         "skipped heading level",
         lambda r: edit(r / WHY, "### Listening to everyone", "#### Listening to everyone"),
-        [f"{WHY}:18: heading skips a level (## to ####): use ###"],
+        [f"{WHY}:21: heading skips a level (## to ####): use ###"],
     ),
     # -- quizzes -------------------------------------------------------------------------
     (
         "question with no correct option",
         lambda r: edit(r / QUIZ, "- [x] Asking residents", "- [ ] Asking residents"),
-        [f"{QUIZ}:8: question has no correct option: mark the right one with '[x]'"],
+        [f"{QUIZ}:10: question has no correct option: mark the right one with '[x]'"],
     ),
     (
         "single-choice question with two correct options",
         lambda r: edit(r / QUIZ, "- [ ] Choosing a slogan", "- [x] Choosing a slogan"),
         [
-            f"{QUIZ}:8: single-choice question has 2 correct options (lines 11, 13): mark only "
+            f"{QUIZ}:10: single-choice question has 2 correct options (lines 13, 15): mark only "
             "one with '[x]', or add 'Choose all that apply.' to the question"
         ],
     ),
@@ -312,7 +320,7 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
         "question with no options",
         lambda r: edit(r / QUIZ, "= report back\n= reporting back\n", ""),
         [
-            f"{QUIZ}:24: question has no options ('- [ ] text', '- [x] text') "
+            f"{QUIZ}:28: question has no options ('- [ ] text', '- [x] text') "
             "and no accepted answers ('= answer')"
         ],
     ),
@@ -320,7 +328,7 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
         "options and answers mixed",
         lambda r: edit(r / QUIZ, "- [ ] Choosing a slogan", "= slogan\n- [ ] Choosing a slogan"),
         [
-            f"{QUIZ}:13: a question has either options ('- [ ]') or accepted answers ('= '), "
+            f"{QUIZ}:15: a question has either options ('- [ ]') or accepted answers ('= '), "
             "not both"
         ],
     ),
@@ -328,7 +336,7 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
         "option box not understood",
         lambda r: edit(r / QUIZ, "- [ ] Choosing a slogan", "- [] Choosing a slogan"),
         [
-            f"{QUIZ}:13: option box '[]' is not understood: write '[ ]' for a wrong option or "
+            f"{QUIZ}:15: option box '[]' is not understood: write '[ ]' for a wrong option or "
             "'[x]' for a correct one, with a space after the '-'"
         ],
     ),
@@ -336,7 +344,7 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
         "option without a box",
         lambda r: edit(r / QUIZ, "- [ ] Choosing a slogan", "- Choosing a slogan"),
         [
-            f"{QUIZ}:13: option needs a box: write '- [ ] text' for a wrong option, "
+            f"{QUIZ}:15: option needs a box: write '- [ ] text' for a wrong option, "
             "'- [x] text' for a correct one"
         ],
     ),
@@ -344,21 +352,23 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
         "option without feedback",
         lambda r: edit(r / QUIZ, "  > A slogan comes much later.\n", ""),
         [
-            f"{QUIZ}:13: option has no feedback: add an indented '  > ' line under it "
+            f"{QUIZ}:15: option has no feedback: add an indented '  > ' line under it "
             "saying why it is right or wrong"
         ],
     ),
     (
         "repeated option",
         lambda r: edit(
-            r / QUIZ, "- [ ] Choosing a slogan", "- [ ] Printing a leaflet with our position"
+            r / QUIZ,
+            "- [ ] Choosing a slogan for the campaign leaflets",
+            "- [ ] Printing a leaflet with our position",
         ),
-        [f"{QUIZ}:13: option repeats line 9"],
+        [f"{QUIZ}:15: option repeats line 11"],
     ),
     (
         "repeated accepted answer",
         lambda r: edit(r / QUIZ, "= reporting back", "= Report  Back"),
-        [f"{QUIZ}:26: accepted answer 'Report  Back' repeats line 25"],
+        [f"{QUIZ}:30: accepted answer 'Report  Back' repeats line 29"],
     ),
     (
         "quiz without questions",
@@ -378,8 +388,8 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
             "## What is the person who can say yes called? {#power-axis}",
         ),
         [
-            f"{LEADING}/01-power-mapping/quiz.md:22: "
-            "question key 'power-axis' is also used on line 16"
+            f"{LEADING}/01-power-mapping/quiz.md:24: "
+            "question key 'power-axis' is also used on line 18"
         ],
     ),
     # -- prerequisites -----------------------------------------------------------------
@@ -428,19 +438,19 @@ def test_each_rule_reports_the_right_path_and_line(curriculum, breakage, expecte
 
 
 def test_every_problem_is_reported_not_just_the_first(curriculum):
-    edit(curriculum / WHY, "minutes: 10", "minutes: ten")
+    edit(curriculum / WHY, "minutes: 100", "minutes: ten")
     edit(curriculum / QUIZ, "- [x] Asking residents", "- [ ] Asking residents")
     edit(curriculum / LEADING / "course.md", "[organising-basics]", "[nowhere]")
     assert len(check(curriculum)) == 3
 
 
 def test_problems_are_sorted_by_path_and_line(curriculum):
-    edit(curriculum / WHY, "minutes: 10", "minutes: ten")
+    edit(curriculum / WHY, "minutes: 100", "minutes: ten")
     edit(curriculum / WHY, "(02-running-a-listening-campaign.md)", "(nowhere.md)")
     edit(curriculum / BASICS / "course.md", "level: foundation", "level: beginner")
     problems = check(curriculum)
     assert problems == sorted(problems)
-    assert [p.line for p in problems if p.path.name == WHY.name] == [3, 20]
+    assert [p.line for p in problems if p.path.name == WHY.name] == [3, 23]
 
 
 def test_a_missing_curriculum_folder_is_a_problem(tmp_path):

@@ -17,7 +17,7 @@ def test_check_passes_on_the_configured_curriculum(runner):
 
 
 def test_check_prints_every_problem_as_path_line_message_and_fails(runner, curriculum, monkeypatch):
-    edit(curriculum / "organising-basics/02-teams/01-one-to-ones.md", "minutes: 12", "minutes: x")
+    edit(curriculum / "organising-basics/02-teams/01-one-to-ones.md", "minutes: 20", "minutes: x")
     edit(curriculum / "leading-campaigns/course.md", "[organising-basics]", "[nowhere]")
     monkeypatch.chdir(curriculum.parent)
     result = runner.invoke(curriculum_cli, ["check", str(curriculum)])
@@ -35,7 +35,7 @@ def test_check_prints_every_problem_as_path_line_message_and_fails(runner, curri
 def test_sync_reports_what_it_did(runner):
     result = runner.invoke(curriculum_cli, ["sync"])
     assert result.exit_code == 0, result.output
-    assert "0 created, 0 updated, 0 restored, 0 retired, 27 unchanged" in result.output
+    assert "0 created, 0 updated, 0 restored, 0 retired, 30 unchanged" in result.output
 
 
 def test_sync_refuses_a_broken_curriculum(app, runner, curriculum):
@@ -54,7 +54,7 @@ def test_the_app_refuses_to_start_on_a_broken_curriculum_and_says_why(app_config
     message = str(caught.value)
     assert "has 1 problem" in message
     assert (
-        "organising-basics/01-listening/quiz.md:8: question has no correct option: "
+        "organising-basics/01-listening/quiz.md:10: question has no correct option: "
         "mark the right one with '[x]'"
     ) in message
 

@@ -28,7 +28,7 @@ def test_courses_modules_and_lessons_in_order(tree):
         "one-to-ones",
         "running-meetings",
     ]
-    assert basics.total_minutes == 10 + 15 + 12 + 8
+    assert basics.total_minutes == 100 + 100 + 20 + 10
     assert basics.modules[0].images == frozenset({"ward-map.png"})
 
 
@@ -49,15 +49,20 @@ def test_course_settings_and_defaults(tree):
 
 def test_lesson_has_title_minutes_body_and_where_the_body_starts(tree):
     lesson = tree.course("organising-basics").modules[0].lessons[0]
-    assert (lesson.title, lesson.minutes, lesson.number) == ("Why we listen first", 10, 1)
+    assert (lesson.title, lesson.minutes, lesson.number) == ("Why we listen first", 100, 1)
     assert lesson.body.startswith("## The usual way")
-    assert lesson.body_line == 5
+    assert lesson.body_line == 8
+    assert lesson.outcomes == (
+        "explain why we listen before we campaign",
+        "ask open questions on the doorstep",
+    )
+    assert lesson.sources == ()
     assert lesson.path == VALID.absolute() / "organising-basics/01-listening/01-why-listen-first.md"
 
 
 def test_quiz_settings(tree):
     basics_quiz = tree.course("organising-basics").modules[0].quiz
-    assert (basics_quiz.pass_mark, basics_quiz.max_attempts, basics_quiz.shuffle) == (60, 3, False)
+    assert (basics_quiz.pass_mark, basics_quiz.max_attempts, basics_quiz.shuffle) == (60, 3, True)
     assert basics_quiz.review == "after-pass"
     assert basics_quiz.intro == "Answer all three questions."
     teams_quiz = tree.course("organising-basics").modules[1].quiz
@@ -72,16 +77,16 @@ def test_quiz_settings(tree):
 
 
 def test_single_multiple_and_short_answer_questions(tree):
-    single, multiple, short = tree.course("organising-basics").modules[0].quiz.questions
+    single, multiple, short, _ = tree.course("organising-basics").modules[0].quiz.questions
     assert single.kind == "single"
     assert single.key == "what-comes-first-in-a-listening-campaign"
-    assert single.line == 8
+    assert single.line == 10
     assert [(o.key, o.correct) for o in single.options] == [("a", False), ("b", True), ("c", False)]
     assert single.options[1].text == "Asking residents what matters most to them"
     assert single.options[1].feedback == "Yes: we listen before we decide what to campaign on."
-    assert single.options[1].feedback_line == 12
+    assert single.options[1].feedback_line == 14
     assert multiple.kind == "multiple"
-    assert [o.correct for o in multiple.options] == [True, True, False]
+    assert [o.correct for o in multiple.options] == [True, True, False, False]
     assert short.kind == "short"
     assert short.answers == ("report back", "reporting back")
     assert short.feedback == "Reporting back keeps the promise we made on the doorstep."

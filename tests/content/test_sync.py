@@ -52,7 +52,7 @@ def test_the_test_curriculum_is_in_the_database(app):
     assert leading.prerequisites == ["organising-basics"]
     assert leading.credit_hours == 6.5
     assert leading.validity_months == 24
-    assert basics.total_minutes == 45
+    assert basics.total_minutes == 230
     assert "<h2" in basics.intro_html
     assert len(basics.content_hash) == 64
     assert [m.slug for m in basics.modules] == ["listening", "teams"]
@@ -82,7 +82,14 @@ def test_lesson_html_is_rendered_once_and_stored(app):
             "level": 2,
         },
         {"id": "listening-to-everyone", "name": "Listening to everyone", "level": 3},
+        {"id": "summary", "name": "Summary", "level": 2},
     ]
+    # What the member will be able to do comes first, as a list.
+    assert why.body_html.startswith(
+        '<div class="lesson-outcomes" role="note"><p class="lesson-outcomes-title">'
+        "By the end of this lesson you will be able to:</p><ul>"
+        "<li>explain why we listen before we campaign</li>"
+    )
     running = lesson("running-a-listening-campaign")
     assert 'src="/courses/organising-basics/media/listening/ward-map.png"' in running.body_html
     assert (
@@ -152,15 +159,15 @@ def test_editing_a_lesson_updates_it_in_place(app, curriculum, count_queries):
 def test_changing_a_lesson_setting_updates_only_that(app, curriculum):
     edit(
         curriculum / "organising-basics/02-teams/02-running-meetings.md",
-        "minutes: 8",
-        "minutes: 9",
+        "minutes: 10",
+        "minutes: 11",
     )
     report = sync_path(curriculum, db.session)
     assert report.updated == [
         "course organising-basics",  # its total minutes
         "lesson organising-basics/running-meetings",
     ]
-    assert lesson("running-meetings").minutes == 9
+    assert lesson("running-meetings").minutes == 11
 
 
 def test_removing_a_lesson_retires_it_and_bringing_it_back_restores_it(app, curriculum):
@@ -178,7 +185,7 @@ def test_removing_a_lesson_retires_it_and_bringing_it_back_restores_it(app, curr
     assert retired.retired_at is not None
     teams = db.session.scalars(select(Module).where(Module.slug == "teams")).one()
     assert [lesson.slug for lesson in teams.lessons] == ["one-to-ones"]
-    assert teams.course.total_minutes == 45 - 8
+    assert teams.course.total_minutes == 230 - 10
 
     path.write_text(text)
     report = sync_path(curriculum, db.session)
@@ -211,6 +218,7 @@ def test_removing_a_module_retires_its_lessons_quiz_and_questions(app, curriculu
         "lesson leading-campaigns/escalation",
         "module leading-campaigns/winning",
         "question leading-campaigns/winning#what-usually-comes-first-when-you-escalate",
+        "question leading-campaigns/winning#who-do-you-thank-after-a-win",
         "quiz leading-campaigns/winning",
     ]
     leading = db.session.scalars(select(Course).where(Course.slug == "leading-campaigns")).one()
@@ -222,7 +230,7 @@ def test_removing_a_course_retires_it(app, curriculum):
     shutil.rmtree(curriculum / "leading-campaigns")
     report = sync_path(curriculum, db.session)
     assert "course leading-campaigns" in report.retired
-    assert len(report.retired) == 1 + 2 + 4 + 2 + 4  # course, modules, lessons, quizzes, questions
+    assert len(report.retired) == 1 + 2 + 4 + 2 + 5  # course, modules, lessons, quizzes, questions
     retired = db.session.scalars(select(Course).where(Course.slug == "leading-campaigns")).one()
     assert retired.retired_at is not None
 
@@ -263,7 +271,7 @@ def test_a_new_render_version_rerenders_everything_in_place(app, monkeypatch):
 
 
 def test_a_curriculum_that_fails_the_check_is_not_synced(app, curriculum, count_queries):
-    edit(curriculum / "organising-basics/02-teams/01-one-to-ones.md", "minutes: 12", "minutes: x")
+    edit(curriculum / "organising-basics/02-teams/01-one-to-ones.md", "minutes: 20", "minutes: x")
     with count_queries() as statements, pytest.raises(CurriculumError) as caught:
         sync_path(curriculum, db.session)
     assert statements == []

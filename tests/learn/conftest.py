@@ -61,6 +61,9 @@ RIGHT = {
     "power-axis": "a",
     "what-is-the-person-who-can-say-yes-called": "Decision maker",
     "what-usually-comes-first-when-you-escalate": "a",
+    "who-should-do-most-of-the-talking-in-a-listening": "b",
+    "when-should-a-meeting-finish": "b",
+    "who-do-you-thank-after-a-win": "b",
 }
 
 

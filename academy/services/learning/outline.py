@@ -27,13 +27,13 @@ from math import inf
 from typing import Any
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from academy.content import urls
 from academy.content.sync import SYNCED
 from academy.database import after_commit
 from academy.extensions import db
-from academy.models import Course, CurriculumVersion, Lesson, Module, Quiz
+from academy.models import Course, CurriculumVersion, Lesson, Module, Question, Quiz
 
 # Where a new member should start: foundation courses first.
 LEVEL_ORDER = {"foundation": 0, "intermediate": 1, "advanced": 2}
@@ -67,6 +67,17 @@ class QuizOutline:
     intro_html: str
     url: str
     retired: bool = False
+    pool: int = 0  # questions in the quiz's pool
+
+    @property
+    def asked(self) -> int:
+        """How many questions an attempt asks."""
+        return min(self.draw, self.pool) if self.draw else self.pool
+
+    @property
+    def to_pass(self) -> int:
+        """Right answers needed to pass, as marking counts them (score x 100 >= mark x asked)."""
+        return -(-self.pass_mark * self.asked // 100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +162,7 @@ class Outlines:
     by_slug: dict[str, CourseOutline]
     by_id: dict[int, CourseOutline]
     _bodies: dict[int, tuple[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    _glossaries: dict[int, str] = field(default_factory=dict)
 
     def course(self, slug: str) -> CourseOutline | None:
         return self.by_slug.get(slug)
@@ -163,6 +175,15 @@ class Outlines:
                 select(Lesson.body_html, Lesson.toc).where(Lesson.id == lesson.id)
             ).one()
             found = self._bodies[lesson.id] = (html, list(toc or ()))
+        return found
+
+    def glossary(self, course: CourseOutline) -> str:
+        """The course's glossary as HTML ("" if it has none), read once per version."""
+        found = self._glossaries.get(course.id)
+        if found is None:
+            found = self._glossaries[course.id] = (
+                db.session.scalar(select(Course.glossary_html).where(Course.id == course.id)) or ""
+            )
         return found
 
 
@@ -190,6 +211,13 @@ def _build(version: int) -> Outlines:
         .order_by(Lesson.module_id, Lesson.position)
     ).all()
     quizzes = session.scalars(select(Quiz).where(Quiz.retired_at.is_(None))).all()
+    pools = dict(
+        session.execute(
+            select(Question.quiz_id, func.count())
+            .where(Question.retired_at.is_(None))
+            .group_by(Question.quiz_id)
+        ).all()
+    )
     course_slugs = {course.id: course.slug for course in courses}
     module_slugs = {module.id: module.slug for module in modules}
 
@@ -223,6 +251,7 @@ def _build(version: int) -> Outlines:
             review=quiz.review,
             intro_html=quiz.intro_html,
             url=urls.quiz_url(course_slugs[quiz.course_id], module_slugs[quiz.module_id]),
+            pool=pools.get(quiz.id, 0),
         )
         for quiz in quizzes
         if quiz.module_id in module_slugs and quiz.course_id in course_slugs
