@@ -1,7 +1,7 @@
 """The cohort page's figures for the whole cohort, kept for a minute.
 
 Members, completed the course, falling behind, signed off, sessions held: one
-aggregate over every member's progress (`cohorts_table.TableBuilder.summary`), the
+aggregate over every member's progress (`table.TableBuilder.summary`), the
 one part of the cohort page whose cost grows with the cohort. A trainer paging
 through a cohort of 500, or sorting it, had it worked out again for every page
 (bench/findings.md, fourth round).
