@@ -29,8 +29,9 @@ from academy.models import Cohort, CohortMember, CohortSession
 from academy.services import kept
 
 # The version of what is kept: a deployment that changes the figures' shape starts
-# afresh instead of reading what the previous one kept.
-_PREFIX = "cohort-summary:v1:"
+# afresh instead of reading what the previous one kept (v2: `Summary` moved to
+# cohorts.table_rows, so v1's pickles name a module that is gone).
+_PREFIX = "cohort-summary:v2:"
 
 
 class _Figures(Protocol):
