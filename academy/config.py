@@ -63,7 +63,7 @@ def defaults(instance_path: str) -> dict:
         # How long the staff home page's counts may be kept (services/staff_counts.py).
         "STAFF_COUNTS_SECONDS": 60,
         # How long the cohort page's whole-cohort figures may be kept
-        # (services/cohort_summaries.py).
+        # (services/cohorts/summaries.py).
         "COHORT_SUMMARY_SECONDS": 60,
         # How often a process asks the database whether the curriculum has changed
         # (services/learning/outline.py); 0: on every request.
