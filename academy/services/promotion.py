@@ -48,11 +48,11 @@ from academy.services.certificates import (
     CAP,
     VALID,
     NotAllowed,
-    _send,
     can_act_in,
     counts_everywhere,
     staff_academy_ids,
 )
+from academy.services.certificates import send_email as _send
 from academy.timeutil import utcnow
 
 NOTE_MAX = 1000
