@@ -60,16 +60,18 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "5 per 15 minutes",
         "VERIFY_RATE_LIMIT": "60 per minute",
-        # How long the staff home page's counts may be kept (services/staff_counts.py).
+        # How long the staff home page's counts may be kept
+        # (services/certificates/staff_counts.py).
         "STAFF_COUNTS_SECONDS": 60,
         # How long the cohort page's whole-cohort figures may be kept
-        # (services/cohort_summaries.py).
+        # (services/cohorts/summaries.py).
         "COHORT_SUMMARY_SECONDS": 60,
         # How often a process asks the database whether the curriculum has changed
         # (services/learning/outline.py); 0: on every request.
         "CURRICULUM_CHECK_SECONDS": 2,
         # How long a signed Open Badges revocation list may be kept, and relying parties
-        # told they may keep it (services/badge_status.py); a revocation clears it here.
+        # told they may keep it (services/certificates/badge_status.py); a revocation
+        # clears it here.
         "BADGE_STATUS_SECONDS": 300,
     }
 

@@ -5,6 +5,7 @@ tokens like a browser, factories, a live server and a real Chromium."""
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import threading
 import uuid
@@ -146,6 +147,24 @@ def _fresh_outlines() -> None:
     database's version only ever goes up.
     """
     outline.clear()
+
+
+class WrittenOrder(random.Random):
+    """Draws a quiz's first questions in the order written and shuffles nothing."""
+
+    def sample(self, population, k, *, counts=None):  # noqa: ARG002 - random.Random's API
+        return list(population)[:k]
+
+    def shuffle(self, x) -> None:  # noqa: ARG002
+        return None
+
+
+@pytest.fixture
+def written_order(monkeypatch) -> None:
+    """Quizzes ask their first questions, in order, unshuffled: for tests that name the
+    questions they answer. The real random draw and shuffle are tested on their own
+    (tests/learn/test_draws.py and the shuffle tests), without this fixture."""
+    monkeypatch.setattr("academy.services.learning.quizzes._system_random", WrittenOrder())
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from academy.extensions import db
 from academy.models import Course
 from academy.models.certificates import Certificate
 from academy.services import certificates as service
-from academy.services import certificates_badges as badges
+from academy.services.certificates import badges
 from academy.verify import holder_bp
 
 log = logging.getLogger(__name__)

@@ -18,13 +18,15 @@ from sqlalchemy import select
 from academy.extensions import db
 from academy.models import Cohort, CohortInvite, CohortMember, User
 from academy.services import ServiceError
-from academy.services import cohorts as service
 from academy.services.accounts import normalise_email
 from academy.services.audit import record
+from academy.services.cohorts.editing import MAX_CAPACITY
+from academy.services.cohorts.mail import Message
+from academy.services.cohorts.membership import add_existing_member, added_message, invite_by_email
 from academy.timeutil import utcnow
 
 MAX_BYTES = 512 * 1024
-MAX_ROWS = service.MAX_CAPACITY
+MAX_ROWS = MAX_CAPACITY
 EMAIL_HEADERS = {"email", "e-mail", "email address", "e-mail address"}
 NAME_HEADERS = {"name", "full name", "display name"}
 MAX_REPORTED = 20
@@ -135,7 +137,7 @@ def _check_email(raw: str, line: int, problems: list[str]) -> str | None:
 
 def import_members(
     cohort: Cohort, actor: User, rows: list[ImportRow]
-) -> tuple[list[RowResult], list[service.Message]]:
+) -> tuple[list[RowResult], list[Message]]:
     """Add or invite everyone in `rows`; returns what happened to each row and the
     e-mails to send once the caller has committed. Refuses (changing nothing) if the
     people with accounts would take the cohort over its capacity."""
@@ -172,7 +174,7 @@ def import_members(
             ]
         )
     results: list[RowResult] = []
-    messages: list[service.Message] = []
+    messages: list[Message] = []
     for row in rows:
         user = users.get(row.email)
 
@@ -184,15 +186,15 @@ def import_members(
         elif user is not None and user.disabled_at is not None:
             result("not-added", "Not added: this account is closed. Ask academy staff.")
         elif user is not None and user.is_active:
-            service.add_existing_member(cohort, user, actor, via="csv")
+            add_existing_member(cohort, user, actor, via="csv")
             members.add(user.id)
-            messages.append(service.added_message(cohort, user, actor))
+            messages.append(added_message(cohort, user, actor))
             result("added", "Added: they already had an account, and have been told by e-mail.")
         elif row.email in invited:
             result("already-invited", "Already invited: their invitation is still valid.")
         else:
             # No account yet (or one never confirmed): they register themselves.
-            _invite, message = service.invite_by_email(cohort, row.email, actor)
+            _invite, message = invite_by_email(cohort, row.email, actor)
             messages.append(message)
             result("invited", "Invited by e-mail to create an account and join.")
     record(

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from academy.extensions import db
 from academy.models import EqualityAnswer, EqualityLink
 from academy.services.equality import NOT_ANSWERED, Question, all_questions
-from academy.services.reports import Scope, certificates_in, enrolments_in
+from academy.services.reports.scope import Scope, certificates_in, enrolments_in
 
 THRESHOLD = 10
 COLUMNS = ["Group", "Enrolled", "Completed", "% completed", "Certified", "% certified"]

@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 
 from academy.extensions import db
 from academy.models.certificates import Certificate, CertificateStatus
-from academy.services import certificates_badges as badges
 from academy.services import kept
+from academy.services.certificates.signing import CONTEXT, iso, issuer_id, sign
 from academy.timeutil import utcnow
 
 LIST_SIZE = 131_072  # bits: 16 KB, the least the standard allows
@@ -43,6 +43,7 @@ def position(certificate_id: int) -> tuple[int, int]:
 
 
 def list_url(number: int) -> str:
+    """Where list `number` is published."""
     return f"{current_app.config['ACADEMY_BASE_URL'].rstrip('/')}/verify/status/{number}"
 
 
@@ -100,11 +101,11 @@ def status_list_credential(number: int) -> dict:
     if seconds > 0:
         subject["ttl"] = seconds * 1000  # how long a relying party may keep it (ms)
     return {
-        "@context": badges.CONTEXT[:1],
+        "@context": CONTEXT[:1],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": badges.issuer_id(),
-        "validFrom": badges.iso(utcnow()),
+        "issuer": issuer_id(),
+        "validFrom": iso(utcnow()),
         "credentialSubject": subject,
     }
 
@@ -122,7 +123,7 @@ def signed_status_list(number: int) -> str | None:
         return None
     payload = status_list_credential(number)
     payload["iat"] = int(utcnow().timestamp())
-    token = badges.sign(payload)
+    token = sign(payload)
     kept.write(_key(number), token, current_app.config["BADGE_STATUS_SECONDS"])
     return token
 

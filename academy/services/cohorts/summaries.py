@@ -1,7 +1,7 @@
 """The cohort page's figures for the whole cohort, kept for a minute.
 
 Members, completed the course, falling behind, signed off, sessions held: one
-aggregate over every member's progress (`cohorts_table.TableBuilder.summary`), the
+aggregate over every member's progress (`table.TableBuilder.summary`), the
 one part of the cohort page whose cost grows with the cohort. A trainer paging
 through a cohort of 500, or sorting it, had it worked out again for every page
 (bench/findings.md, fourth round).
@@ -29,8 +29,9 @@ from academy.models import Cohort, CohortMember, CohortSession
 from academy.services import kept
 
 # The version of what is kept: a deployment that changes the figures' shape starts
-# afresh instead of reading what the previous one kept.
-_PREFIX = "cohort-summary:v1:"
+# afresh instead of reading what the previous one kept (v2: `Summary` moved to
+# cohorts.table_rows, so v1's pickles name a module that is gone).
+_PREFIX = "cohort-summary:v2:"
 
 
 class _Figures(Protocol):

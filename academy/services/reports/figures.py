@@ -1,20 +1,13 @@
-"""Academy reports: members enrolled and active, completions, certificates, trainers.
+"""The dashboard's figures for a scope: the headline counts, month by month over the
+last year, and per course, cohort and trainer.
 
 Every figure is an aggregate computed in the database with GROUP BY, so a page
-runs the same number of queries whatever the amount of data. A *scope* is one
-academy (what its staff see) or the whole country (admins).
-
-What belongs to an academy: members who joined one of its cohorts (and their
-enrolment in that cohort's course), the certificates it issued, and the
-trainers of its cohorts. Self-study enrolments belong to no academy; they count
-in the national figures. Erased accounts keep counting (their rows stay,
-anonymised), so figures do not change when a member leaves.
+runs the same number of queries whatever the amount of data.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -29,60 +22,20 @@ from academy.models import (
     CohortTrainer,
     Course,
     Enrolment,
-    Role,
     TrainerLineage,
     TrainerPromotion,
     User,
 )
 from academy.models.certificates import CertificateStatus, PromotionDecision
+from academy.services.reports.scope import Scope, certificates_in, cohorts_in, enrolments_in
+from academy.services.reports.tables import Row, Table
 from academy.timeutil import utcnow
 
 ACTIVE_DAYS = 30
 MONTHS = 12
 
 
-@dataclass(frozen=True)
-class Scope:
-    """One academy, or (academy None) every academy: the whole country."""
-
-    academy: Academy | None
-
-    @property
-    def slug(self) -> str:
-        return self.academy.slug if self.academy else "national"
-
-    @property
-    def label(self) -> str:
-        return self.academy.full_name if self.academy else "All academies"
-
-    @property
-    def national(self) -> bool:
-        return self.academy is None
-
-
-def scopes_for(user: User) -> list[Scope]:
-    """The scopes this person may report on: admins everything, staff their academies."""
-    academies = db.session.scalars(select(Academy).order_by(Academy.name)).all()
-    if user.has_role(Role.ADMIN):
-        return [Scope(None), *(Scope(a) for a in academies)]
-    mine = user.academy_ids(Role.STAFF)
-    return [Scope(a) for a in academies if a.id in mine]
-
-
-def scope_by_slug(slug: str) -> Scope | None:
-    if slug == "national":
-        return Scope(None)
-    academy = db.session.scalar(select(Academy).where(Academy.slug == slug))
-    return Scope(academy) if academy else None
-
-
-def can_report_on(user: User, scope: Scope) -> bool:
-    if user.has_role(Role.ADMIN):
-        return True
-    return scope.academy is not None and scope.academy.id in user.academy_ids(Role.STAFF)
-
-
-# Building blocks ------------------------------------------------------------------------
+# Months ---------------------------------------------------------------------------------
 
 
 def month_of(column: sa.ColumnElement) -> sa.ColumnElement[str]:
@@ -107,66 +60,6 @@ def month_label(key: str) -> str:
     return date(int(year), int(month), 1).strftime("%b %Y")
 
 
-def enrolments_in(scope: Scope, course_id: int | None = None) -> sa.Subquery:
-    """One row per enrolment in scope (in one course if given): user_id, course_id, cohort_id,
-    dates."""
-    if scope.national:
-        query = select(
-            Enrolment.user_id,
-            Enrolment.course_id,
-            sa.null().label("cohort_id"),
-            Enrolment.enrolled_at,
-            Enrolment.completed_at,
-            Enrolment.last_activity_at,
-        )
-    else:
-        query = (
-            select(
-                CohortMember.user_id,
-                Cohort.course_id,
-                Cohort.id.label("cohort_id"),
-                Enrolment.enrolled_at,
-                Enrolment.completed_at,
-                Enrolment.last_activity_at,
-            )
-            .join(Cohort, Cohort.id == CohortMember.cohort_id)
-            .join(
-                Enrolment,
-                sa.and_(
-                    Enrolment.user_id == CohortMember.user_id,
-                    Enrolment.course_id == Cohort.course_id,
-                ),
-            )
-            .where(Cohort.academy_id == scope.academy.id)
-        )
-    if course_id is not None:
-        query = query.where(Enrolment.course_id == course_id)
-    return query.subquery("e")
-
-
-def certificates_in(scope: Scope, course_id: int | None = None) -> sa.Subquery:
-    """Certificates issued in scope (re-issues that replaced another are not counted twice)."""
-    query = select(
-        Certificate.id,
-        Certificate.user_id,
-        Certificate.course_id,
-        Certificate.cohort_id,
-        Certificate.issued_at,
-    ).where(Certificate.status != CertificateStatus.SUPERSEDED)
-    if not scope.national:
-        query = query.where(Certificate.academy_id == scope.academy.id)
-    if course_id is not None:
-        query = query.where(Certificate.course_id == course_id)
-    return query.subquery("c")
-
-
-def cohorts_in(scope: Scope) -> sa.Select:
-    query = select(Cohort.id)
-    if not scope.national:
-        query = query.where(Cohort.academy_id == scope.academy.id)
-    return query
-
-
 # The dashboard --------------------------------------------------------------------------
 
 
@@ -179,26 +72,6 @@ class Summary:
     certificates_issued: int
     trainers: int
     members_trained: int
-
-
-@dataclass
-class Row:
-    """One line of a table: a label and its numbers, in the column order of the table."""
-
-    label: str
-    values: list[int | None]
-    note: str = ""
-
-
-@dataclass
-class Table:
-    key: str
-    caption: str
-    columns: list[str]
-    rows: list[Row] = field(default_factory=list)
-
-    def csv_rows(self) -> list[list[object]]:
-        return [[row.label, *row.values] for row in self.rows]
 
 
 def summary(scope: Scope, now: datetime | None = None) -> Summary:
@@ -428,113 +301,4 @@ def by_trainer(scope: Scope) -> Table:
         table.rows.append(
             Row(name, [cohort_count, members, completed, certified, became.get(user_id, 0)])
         )
-    return table
-
-
-# The training cascade -------------------------------------------------------------------
-
-
-@dataclass
-class CascadeNode:
-    user_id: int
-    name: str
-    members_trained: int
-    children: list[CascadeNode] = field(default_factory=list)
-    depth: int = 0
-
-    @property
-    def downstream_members(self) -> int:
-        return self.members_trained + sum(child.downstream_members for child in self.children)
-
-    @property
-    def downstream_trainers(self) -> int:
-        return len(self.children) + sum(child.downstream_trainers for child in self.children)
-
-    def walk(self):
-        yield self
-        for child in self.children:
-            yield from child.walk()
-
-
-def cascade(scope: Scope) -> list[CascadeNode]:
-    """Trees of who trained whom to become a trainer, with members each trained (3 queries)."""
-    cohorts = cohorts_in(scope)
-    trained = dict(
-        db.session.execute(
-            select(CohortTrainer.user_id, sa.func.count(sa.distinct(CohortMember.user_id)))
-            .join(CohortMember, CohortMember.cohort_id == CohortTrainer.cohort_id)
-            .where(
-                CohortTrainer.cohort_id.in_(cohorts),
-                CohortMember.user_id != CohortTrainer.user_id,
-            )
-            .group_by(CohortTrainer.user_id)
-        ).all()
-    )
-    edges_query = select(TrainerLineage.trainer_id, TrainerLineage.trainee_id).where(
-        TrainerLineage.trainer_id.is_not(None)
-    )
-    if not scope.national:
-        edges_query = edges_query.where(TrainerLineage.academy_id == scope.academy.id)
-    edges = sorted(set(db.session.execute(edges_query.distinct()).all()))
-    people = set(trained) | {a for a, _ in edges} | {b for _, b in edges}
-    names = (
-        dict(
-            db.session.execute(select(User.id, User.display_name).where(User.id.in_(people))).all()
-        )
-        if people
-        else {}
-    )
-    children: dict[int, list[int]] = defaultdict(list)
-    has_parent: set[int] = set()
-    for trainer_id, trainee_id in edges:
-        if trainee_id != trainer_id and trainee_id not in has_parent:
-            # A trainee trained by several trainers sits under the first (by id); the
-            # table still counts them once.
-            children[trainer_id].append(trainee_id)
-            has_parent.add(trainee_id)
-
-    def build(user_id: int, depth: int, seen: frozenset[int]) -> CascadeNode:
-        node = CascadeNode(user_id, names.get(user_id, "?"), trained.get(user_id, 0), depth=depth)
-        for child in children.get(user_id, []):
-            if child not in seen:
-                node.children.append(build(child, depth + 1, seen | {child}))
-        return node
-
-    roots = sorted((p for p in people if p not in has_parent), key=lambda p: (names.get(p, ""), p))
-    trees = [build(root, 0, frozenset({root})) for root in roots]
-    trees.sort(key=lambda n: (-n.downstream_members, n.name))
-    return trees
-
-
-def cascade_table(trees: list[CascadeNode]) -> Table:
-    table = Table(
-        "cascade",
-        "The training cascade: each trainer, who trained them, and everyone trained down the line",
-        [
-            "Trainer",
-            "Generation",
-            "Members trained",
-            "Became trainers",
-            "Trainers down the line",
-            "Members trained down the line",
-        ],
-    )
-    for tree in trees:
-        parents: dict[int, str] = {}
-        for node in tree.walk():
-            for child in node.children:
-                parents[child.user_id] = node.name
-            table.rows.append(
-                Row(
-                    node.name,
-                    [
-                        node.depth + 1,
-                        node.members_trained,
-                        len(node.children),
-                        node.downstream_trainers,
-                        node.downstream_members,
-                    ],
-                    parents.get(node.user_id, ""),
-                )
-            )
     return table

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from academy.services.reports import CascadeNode
+from academy.services.reports.training_cascade import CascadeNode
 
 INK = "#1a1a1a"
 BAR = "#a50e24"  # 7:1 against white

@@ -1,4 +1,5 @@
-"""Signing off many members of a cohort at once.
+"""Signing members off once they have completed the course: one at a time, or many at
+once, and what holds a member back.
 
 A trainer of a few hundred members should not have to press a button per member
 at the end of a course. `waiting` lists who has completed the course and is not
@@ -6,8 +7,8 @@ signed off yet (with whether the cohort's attendance rule lets them be), and
 `sign_off_members` signs off the trainer's choice among them in one transaction:
 all of them, or, if any cannot be signed off, none, with the reason for each.
 
-The rules are those of `cohorts.sign_off`, one member at a time; here they are
-checked with a fixed number of queries whatever the number of members.
+The rules are those of `sign_off`, one member at a time; for many they are checked
+with a fixed number of queries whatever the number of members.
 """
 
 from __future__ import annotations
@@ -22,10 +23,80 @@ from sqlalchemy import func, select
 from academy.extensions import db
 from academy.models import Cohort, CohortMember, Enrolment, User
 from academy.services import ServiceError
-from academy.services.audit import record_many
-from academy.services.cohorts import AttendanceSummary, attendance_summaries
-from academy.services.cohorts_table import attendance_blocker
+from academy.services.audit import record, record_many
+from academy.services.cohorts.attendance import AttendanceSummary, attendance_summaries
+from academy.services.cohorts.roster import membership_of
 from academy.timeutil import utcnow
+
+# One member --------------------------------------------------------------------------
+
+
+def sign_off_problem(cohort: Cohort, user_id: int) -> str | None:
+    """Why this member cannot be signed off yet, or None."""
+    enrolment = db.session.scalar(
+        select(Enrolment).where(
+            Enrolment.user_id == user_id, Enrolment.course_id == cohort.course_id
+        )
+    )
+    if enrolment is None or enrolment.completed_at is None:
+        return "They have not completed the course yet."
+    if cohort.min_attendance_percent:
+        summary = attendance_summaries(cohort, user_ids=[user_id])[user_id]
+        if summary.short_of(cohort.min_attendance_percent):
+            return (
+                f"They attended {summary.percent}% of sessions; this cohort asks for at least "
+                f"{cohort.min_attendance_percent}%."
+            )
+    return None
+
+
+def sign_off(cohort: Cohort, user_id: int, actor: User) -> CohortMember:
+    membership = membership_of(cohort, user_id)
+    if membership is None:
+        raise ServiceError("That person is not in this cohort.")
+    if membership.signed_off_at is not None:
+        return membership
+    problem = sign_off_problem(cohort, user_id)
+    if problem:
+        raise ServiceError(f"Cannot sign off yet. {problem}")
+    membership.signed_off_at = utcnow()
+    membership.signed_off_by_id = actor.id
+    db.session.flush()
+    record(
+        "cohort.sign_off",
+        actor=actor,
+        subject=db.session.get(User, user_id),
+        academy_id=cohort.academy_id,
+        target=f"cohort:{cohort.id}",
+    )
+    return membership
+
+
+def withdraw_sign_off(cohort: Cohort, user_id: int, actor: User) -> None:
+    membership = membership_of(cohort, user_id)
+    if membership is None or membership.signed_off_at is None:
+        raise ServiceError("That member has not been signed off.")
+    membership.signed_off_at = None
+    membership.signed_off_by_id = None
+    db.session.flush()
+    record(
+        "cohort.sign_off.withdraw",
+        actor=actor,
+        subject=db.session.get(User, user_id),
+        academy_id=cohort.academy_id,
+        target=f"cohort:{cohort.id}",
+    )
+
+
+def attendance_blocker(cohort: Cohort, attendance: AttendanceSummary) -> str | None:
+    """Why the cohort's attendance rule holds a member back from sign-off, or None."""
+    needed = cohort.min_attendance_percent
+    if attendance.short_of(needed):
+        return f"Attendance {attendance.percent}%, below the {needed}% needed"
+    return None
+
+
+# Many members at once ----------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +169,7 @@ def sign_off_members(
     """Sign off every one of `user_ids`, or nobody: returns how many were signed off.
 
     Members already signed off (by a co-trainer, since the page was shown) are left
-    as they are, as `cohorts.sign_off` does. Anyone who is not in the cohort, has not
+    as they are, as `sign_off` does. Anyone who is not in the cohort, has not
     completed the course or falls short of its attendance rule makes the whole
     request fail with `SignOffRefused`, which names them: a trainer who ticked a
     box for someone expects that person signed off, not a partial result to
@@ -110,7 +181,7 @@ def sign_off_members(
     now = now or utcnow()
     # Lock the chosen places (PostgreSQL; SQLite's write lock is held already), so that
     # a co-trainer's sign-off or a removal in between waits for this one. Loaded as
-    # objects, so that the commit forgets the cohort's kept figures (`cohort_summaries`).
+    # objects, so that the commit forgets the cohort's kept figures (`summaries`).
     places = {
         place.user_id: place
         for place in db.session.scalars(
