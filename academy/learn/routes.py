@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from academy.access import public, signed_in
 from academy.content.media import image_path
 from academy.extensions import db
-from academy.learn import bp
+from academy.learn.blueprint import bp
 from academy.learn.forms import ActionForm, AnswersForm
 from academy.models import Course, Enrolment, Question
 from academy.services import ServiceError, learning

@@ -21,8 +21,8 @@ from academy.models.certificates import Certificate, CertificateBatch
 from academy.services import ServiceError, promotion
 from academy.services import certificates as service
 from academy.services.access_log import record_access
-from academy.services.certificates import staff_counts
-from academy.staff import bp
+from academy.services import staff_counts
+from academy.staff.blueprint import bp
 from academy.staff.forms import (
     DeclineForm,
     DemoteForm,
