@@ -5,7 +5,7 @@ from sqlalchemy import select
 from academy.access import roles_required
 from academy.extensions import db
 from academy.models import Course
-from academy.reports import bp
+from academy.reports.blueprint import bp
 from academy.reports.csvutil import csv_response
 from academy.services import reports
 from academy.services.reports import EQUALITY_COLUMNS, equality_report
