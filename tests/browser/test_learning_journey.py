@@ -13,7 +13,9 @@ from sqlalchemy import select
 
 from tests.browser.helpers import assert_phone_ready
 
-pytestmark = pytest.mark.browser
+# The journey names the questions it answers: the listening quiz asks its first three, in
+# order (the real random draw is tested in tests/learn).
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("written_order")]
 
 PASSWORD = "a perfectly long passphrase"
 
