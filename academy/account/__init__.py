@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
-from academy.account import routes  # noqa: E402, F401
+from academy.account import routes, two_factor  # noqa: E402, F401

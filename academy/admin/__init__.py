@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from academy.admin import routes  # noqa: E402, F401
+from academy.admin import routes, security  # noqa: E402, F401

@@ -10,6 +10,7 @@ address what happened.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -90,8 +91,13 @@ def register(email: str, display_name: str, password: str) -> None:
     )
 
 
-def confirm(token: str) -> User:
-    """Finish a registration from the e-mailed link."""
+def confirmation_user(token: str) -> User:
+    """The account an e-mailed confirmation link is for, if it can still be confirmed.
+
+    Reads only: the link's page shows a button, and only posting it confirms
+    (a link opened by a mail scanner, or mailed to someone by an attacker,
+    changes nothing by being opened).
+    """
     try:
         data = _serializer("confirm").loads(token, max_age=CONFIRM_MAX_AGE)
     except SignatureExpired as error:
@@ -99,27 +105,67 @@ def confirm(token: str) -> User:
     except BadSignature as error:
         raise ServiceError("This link is not valid. Check you copied all of it.") from error
     user = db.session.get(User, data.get("u"))
-    if user is None:
+    if user is None or user.disabled_at is not None:
         raise ServiceError("This link is not valid. Check you copied all of it.")
-    if user.confirmed_at is None:
-        user.confirmed_at = utcnow()
+    if user.confirmed_at is not None:
+        raise ServiceError(
+            "This link has already been used: the account is confirmed. Please sign in."
+        )
+    return user
+
+
+def confirm(token: str) -> User:
+    """Finish a registration from the e-mailed link. Does not sign anyone in."""
+    user = confirmation_user(token)
+    user.confirmed_at = utcnow()
     return user
 
 
 # Signing in -------------------------------------------------------------------
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active account with this e-mail and password, or None (same time either way)."""
+@dataclass(frozen=True)
+class PasswordCheck:
+    """What the password step found. `user` is set whenever the e-mail has an account."""
+
+    user: User | None
+    ok: bool  # an active account, and the right password for it
+    new_hash: str | None  # today's parameters, to store once the person is signed in
+
+
+def check_password(email: str, password: str) -> PasswordCheck:
+    """Check an e-mail and password without changing anything, in the same time either way.
+
+    One Argon2 verification whether or not the account exists. Where the stored
+    hash was made with older parameters, a new hash of what was typed is made
+    whether or not it is right (and kept only if it is), so that this is not
+    the one case where a right password takes longer.
+    """
     user = find_user_by_email(email)
-    if not verify_password(user.password_hash if user else None, password):
-        return None
-    if not user.is_active:
-        return None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    stored = user.password_hash if user else None
+    right = verify_password(stored, password)
+    new_hash = hash_password(password) if stored and needs_rehash(stored) else None
+    ok = right and user is not None and user.is_active
+    return PasswordCheck(user=user, ok=ok, new_hash=new_hash if ok else None)
+
+
+def record_sign_in(user: User, new_hash: str | None = None) -> None:
+    """The person is signed in: store a hash with today's parameters, note when."""
+    if new_hash:
+        user.password_hash = new_hash
     user.last_login_at = utcnow()
-    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active account with this e-mail and password, or None (same time either way).
+
+    For accounts without a second factor; `check_password` is the first of two steps.
+    """
+    check = check_password(email, password)
+    if not check.ok:
+        return None
+    record_sign_in(check.user, check.new_hash)
+    return check.user
 
 
 def sign_out_everywhere(user: User) -> None:
