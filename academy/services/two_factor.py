@@ -38,6 +38,18 @@ from academy.services import ServiceError
 from academy.services.audit import record
 from academy.timeutil import utcnow
 
+try:  # services/privacy is becoming a package; its registry moves into privacy.registry
+    from academy.services.privacy.registry import SECRET_COLUMNS
+except ImportError:
+    from academy.services.privacy import SECRET_COLUMNS
+
+# Never in a member's data export, even their own: the sealed key, the last step used and
+# the recovery codes' hashes would only help an attacker (privacy's registry of secrets,
+# declared here beside the columns).
+SECRET_COLUMNS.update(
+    {("users", "totp_secret"), ("users", "totp_last_step"), ("users", "recovery_code_hashes")}
+)
+
 ISSUER = "Organising Academy"
 STEP_SECONDS = 30
 RECOVERY_CODES = 10

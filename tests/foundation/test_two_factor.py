@@ -377,3 +377,13 @@ def test_only_admins_reset_and_never_their_own(app, make_user, login):
     client = login(app.test_client(), admin)
     client.post(f"/admin/people/{admin.id}/two-factor/reset")
     assert db.session.get(User, admin.id).has_second_factor
+
+
+def test_a_data_export_says_it_is_on_but_holds_no_secret(make_user):
+    from academy.services import privacy
+
+    user = make_user(second_factor=True)
+    account = privacy.export_data(user)["account"]
+    assert account["totp_enabled_at"]
+    for secret in ("totp_secret", "totp_last_step", "recovery_code_hashes"):
+        assert secret not in account
