@@ -81,8 +81,8 @@ def _second_step_page(form: CodeForm):
     return render_template("auth/second_step.html", form=form, action=action)
 
 
-def _sign_in(user, new_hash: str | None = None):
-    accounts.record_sign_in(user, new_hash)
+def _sign_in(user):
+    accounts.record_sign_in(user)
     db.session.commit()
     second_step.finish()
     login_user(user)
@@ -100,7 +100,7 @@ def login():
     if form.validate_on_submit():
         check = accounts.check_password(form.email.data, form.password.data)
         if check.ok and not check.user.has_second_factor:
-            return _sign_in(check.user, check.new_hash)
+            return _sign_in(check.user)
         # A right password for an account with a second factor, or anything wrong: the
         # same page, the same cookie, the same one write (see academy.auth.second_step).
         security_log.record("signin.second-step" if check.ok else "signin.failed", user=check.user)
@@ -126,7 +126,7 @@ def second_step_view():
     if form.validate_on_submit():
         user = second_step.check(pending, form.code.data)
         if user is not None:
-            return _sign_in(user, pending.new_hash or None)
+            return _sign_in(user)
         security_log.record(
             "2fa.failed" if pending.password_ok else "signin.failed", user=pending.user_id or None
         )

@@ -33,16 +33,15 @@ not encrypt it), so it is sealed with a key derived from SECRET_KEY
 (academy.crypto) and padded to one length before sealing: the cookie looks the
 same whether the password was right or not. Both steps do the same work either
 way: one Argon2 verification at the password step (academy.services.accounts
-.check_password), and at the code step one TOTP check against a stand-in secret
+.check_password, which says why an old hash is upgraded there), one security-log
+row and commit, and at the code step one TOTP check against a stand-in secret
 when there is no real one to check.
 
 The cost: a member without two-step sign-in who mistypes their password sees
 the code page instead of "wrong password" on the form, and goes back from it.
 For an organisation holding special category data that is the right trade.
 
-The hash upgrade (accounts.check_password) and the sign-in time are written
-only when the person is signed in, so the password step writes nothing at all
-for an account with a second factor.
+The sign-in time is written only once the person is signed in.
 """
 
 from __future__ import annotations
@@ -63,8 +62,8 @@ from academy.services.accounts import PasswordCheck, normalise_email
 SESSION_KEY = "sign_in"
 PENDING_SECONDS = 10 * 60
 _PURPOSE = "sign-in-second-step"
-# E-mail (254) + a new Argon2 hash (~100) + the rest: every sealed state is this long.
-_PADDED_LENGTH = 512
+# E-mail (254 at most) and the rest: every sealed state is this long.
+_PADDED_LENGTH = 320
 # Checked when there is no real secret, so both paths spend the same time.
 _STAND_IN_SECRET = pyotp.random_base32(32)
 
@@ -75,7 +74,6 @@ class Pending:
     user_id: int  # 0 when the e-mail has no account
     password_ok: bool
     started: int
-    new_hash: str
 
     @property
     def expired(self) -> bool:
@@ -86,10 +84,10 @@ def start(email: str, check: PasswordCheck) -> None:
     """Keep the password step's outcome, sealed, for the code step."""
     data = {
         "e": normalise_email(email)[:254],
-        "u": check.user.id if check.user else 0,
+        # Fixed width: the account's id (or 0) must not change the state's length.
+        "u": f"{check.user.id if check.user else 0:012d}",
         "ok": 1 if check.ok else 0,
         "t": int(time.time()),
-        "h": check.new_hash or "",
     }
     plain = json.dumps(data, separators=(",", ":")).ljust(_PADDED_LENGTH)
     session[SESSION_KEY] = box(_PURPOSE).encrypt(plain.encode()).decode()
@@ -105,10 +103,9 @@ def current() -> Pending | None:
         return None
     return Pending(
         email=data["e"],
-        user_id=data["u"],
+        user_id=int(data["u"]),
         password_ok=bool(data["ok"]),
         started=data["t"],
-        new_hash=data["h"],
     )
 
 

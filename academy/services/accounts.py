@@ -130,29 +130,30 @@ class PasswordCheck:
 
     user: User | None
     ok: bool  # an active account, and the right password for it
-    new_hash: str | None  # today's parameters, to store once the person is signed in
 
 
 def check_password(email: str, password: str) -> PasswordCheck:
-    """Check an e-mail and password without changing anything, in the same time either way.
+    """Check an e-mail and password: one Argon2 verification whether or not the account exists.
 
-    One Argon2 verification whether or not the account exists. Where the stored
-    hash was made with older parameters, a new hash of what was typed is made
-    whether or not it is right (and kept only if it is), so that this is not
-    the one case where a right password takes longer.
+    A right password whose stored hash was made with older parameters is hashed
+    again with today's (passwords.needs_rehash) and stored, here, at the first
+    step. That costs one more hash, so that attempt takes longer than a wrong
+    one; doing the same extra work for wrong passwords instead would make every
+    attempt on a registered address slower than on an unknown one, repeatably,
+    which would show who has an account. The extra hash happens once per account
+    and parameter change (the hash is then current), and every account with a
+    second factor has signed in, and so been upgraded, since setting it up.
     """
     user = find_user_by_email(email)
-    stored = user.password_hash if user else None
-    right = verify_password(stored, password)
-    new_hash = hash_password(password) if stored and needs_rehash(stored) else None
+    right = verify_password(user.password_hash if user else None, password)
     ok = right and user is not None and user.is_active
-    return PasswordCheck(user=user, ok=ok, new_hash=new_hash if ok else None)
+    if ok and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return PasswordCheck(user=user, ok=ok)
 
 
-def record_sign_in(user: User, new_hash: str | None = None) -> None:
-    """The person is signed in: store a hash with today's parameters, note when."""
-    if new_hash:
-        user.password_hash = new_hash
+def record_sign_in(user: User) -> None:
+    """The person is signed in (after their second factor, if they have one)."""
     user.last_login_at = utcnow()
 
 
@@ -164,7 +165,7 @@ def authenticate(email: str, password: str) -> User | None:
     check = check_password(email, password)
     if not check.ok:
         return None
-    record_sign_in(check.user, check.new_hash)
+    record_sign_in(check.user)
     return check.user
 
 

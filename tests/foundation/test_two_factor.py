@@ -234,23 +234,25 @@ def test_the_second_step_without_a_first_goes_back_to_sign_in(client):
     assert "/login" in response.location
 
 
-def test_a_hash_is_upgraded_only_once_both_steps_are_passed(client, make_user):
+def test_a_right_password_upgrades_an_old_hash_at_the_first_step(client, make_user):
     from argon2 import PasswordHasher
 
     from academy import passwords
 
     user = make_user(email="two@example.org", second_factor=True)
-    user.password_hash = PasswordHasher().hash(PASSWORD)  # argon2-cffi's (heavier) defaults
+    old = PasswordHasher().hash(PASSWORD)  # argon2-cffi's (heavier) defaults
+    user.password_hash = old
     db.session.commit()
-    old = user.password_hash
+    _sign_in(client, "two@example.org", "not the password")
+    db.session.refresh(user)
+    assert user.password_hash == old  # a wrong password changes nothing
     _sign_in(client, "two@example.org")
     db.session.refresh(user)
-    assert user.password_hash == old  # the password step writes nothing to the account
-    assert client.post("/login/code", data={"code": totp_code()}).status_code == 302
-    db.session.refresh(user)
-    assert user.password_hash != old
     assert not passwords.needs_rehash(user.password_hash)
     assert passwords.verify_password(user.password_hash, PASSWORD)
+    assert user.last_login_at is None  # not signed in yet: that waits for the code
+    assert client.post("/login/code", data={"code": totp_code()}).status_code == 302
+    assert user.last_login_at is not None
 
 
 # Staff and admins must have it ---------------------------------------------------------------
