@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -161,3 +162,19 @@ def test_every_route_with_a_secret_looking_argument_is_declared(app):
         if looks_secret & set(rule.arguments) and rule.endpoint not in SECRET_URL_ARGUMENTS
     ]
     assert undeclared == [], "declare them in academy.access.SECRET_URL_ARGUMENTS"
+
+
+def test_a_json_log_line_with_a_traceback_is_redacted(app):
+    """Production's formatter (also gunicorn's error log) with the filter in front of it."""
+    from academy.logging_setup import JsonFormatter
+
+    try:
+        raise ValueError(f"bad link /reset-password/{SECRET}")
+    except ValueError:
+        record = logging.getLogger("academy.errors").makeRecord(
+            "academy.errors", logging.ERROR, __file__, 1, "unhandled error", (), sys.exc_info()
+        )
+    redaction.RedactingFilter().filter(record)
+    line = json.loads(JsonFormatter().format(record))
+    assert "/reset-password/[redacted]" in line["exception"]
+    assert SECRET not in json.dumps(line)
