@@ -56,6 +56,7 @@ from flask import session
 from academy.crypto import InvalidToken, box
 from academy.extensions import db
 from academy.models import User
+from academy.models.people import new_session_version
 from academy.services import two_factor
 from academy.services.accounts import PasswordCheck, normalise_email
 
@@ -74,6 +75,7 @@ class Pending:
     user_id: int  # 0 when the e-mail has no account
     password_ok: bool
     started: int
+    version: str  # the account's session version then: a password change since voids it
 
     @property
     def expired(self) -> bool:
@@ -88,6 +90,7 @@ def start(email: str, check: PasswordCheck) -> None:
         "u": f"{check.user.id if check.user else 0:012d}",
         "ok": 1 if check.ok else 0,
         "t": int(time.time()),
+        "v": check.user.session_version if check.user else new_session_version(),
     }
     plain = json.dumps(data, separators=(",", ":")).ljust(_PADDED_LENGTH)
     session[SESSION_KEY] = box(_PURPOSE).encrypt(plain.encode()).decode()
@@ -106,6 +109,7 @@ def current() -> Pending | None:
         user_id=int(data["u"]),
         password_ok=bool(data["ok"]),
         started=data["t"],
+        version=data["v"],
     )
 
 
@@ -122,6 +126,7 @@ def check(pending: Pending, code: str) -> User | None:
         or not user.is_active
         or not user.has_second_factor
         or pending.expired
+        or user.session_version != pending.version
     ):
         # The same kind of work as a real check, and the same answer as a wrong code.
         pyotp.TOTP(_STAND_IN_SECRET).verify(code or "000000")

@@ -168,6 +168,15 @@ def test_a_right_code_after_a_wrong_password_does_not_sign_in(client, make_user)
     assert len(_events("signin.failed")) == 2  # the password step and the code step
 
 
+def test_a_password_change_between_the_steps_voids_the_first(client, make_user):
+    user = make_user(email="two@example.org", second_factor=True)
+    _sign_in(client, "two@example.org")
+    user.end_all_sessions()  # what a password change (or an admin's reset) does
+    db.session.commit()
+    assert client.post("/login/code", data={"code": totp_code()}).status_code == 200
+    assert "Sign out" not in client.get("/").get_data(as_text=True)
+
+
 def test_a_wrong_code_is_a_second_factor_failure_in_the_log(client, make_user):
     user = make_user(email="two@example.org", second_factor=True)
     _sign_in(client, "two@example.org")
