@@ -120,7 +120,12 @@ def second_step_view():
     pending = second_step.current()
     if pending is None or pending.expired:
         second_step.finish()
-        flash("Please sign in again: the page had been open too long.", "info")
+        flash(
+            "Please sign in again: that page had been open too long."
+            if pending
+            else "Please sign in with your e-mail address and password first.",
+            "info",
+        )
         return redirect(url_for("auth.login", next=request.args.get("next")))
     form = CodeForm()
     if form.validate_on_submit():

@@ -237,6 +237,19 @@ def test_the_code_step_is_rate_limited_with_the_password_step(client, make_user)
     assert _sign_in(client, "two@example.org").status_code == 429
 
 
+def test_the_second_step_expires_after_ten_minutes(client, make_user, monkeypatch):
+    import time
+
+    make_user(email="two@example.org", second_factor=True)
+    _sign_in(client, "two@example.org")
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 11 * 60)
+    response = client.post("/login/code", data={"code": totp_code()})
+    assert response.status_code == 302
+    assert "/login" in response.location
+    assert "open too long" in client.get("/login").get_data(as_text=True)
+
+
 def test_the_second_step_without_a_first_goes_back_to_sign_in(client):
     response = client.post("/login/code", data={"code": "123456"})
     assert response.status_code == 302
