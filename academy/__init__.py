@@ -72,6 +72,11 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     _register_blueprints(app)
 
+    from academy import redaction
+
+    # Last: it learns from the URL map which routes carry a secret.
+    redaction.install(app)
+
     from academy.cli import academy_cli
 
     app.cli.add_command(academy_cli)
