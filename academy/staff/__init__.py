@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from academy.staff import routes  # noqa: E402, F401
+from academy.staff import item_analysis, routes  # noqa: E402, F401
