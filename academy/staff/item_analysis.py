@@ -6,7 +6,7 @@ with nothing about any member, so they are not limited to an academy.
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from academy.access import roles_required
 from academy.services import item_analysis as analysis
@@ -49,6 +49,9 @@ def item_analysis(quiz_id: int):
 @roles_required(*STAFF)
 def item_analysis_csv(quiz_id: int):
     report = _report(quiz_id)
+    if report.pending:
+        flash("The figures are still being worked out: download them in a minute.", "info")
+        return redirect(url_for("staff.item_analysis", quiz_id=quiz_id, **request.args))
     return Response(
         analysis.csv_text(report),
         mimetype="text/csv",

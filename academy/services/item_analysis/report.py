@@ -1,9 +1,8 @@
 """A quiz's item analysis, ready for the page and the CSV: figures, words and flags.
 
-The figures come from one statement (`statistics`), kept in the shared cache for
-ITEM_ANALYSIS_SECONDS (a big quiz's pass over its attempts takes a while and the
-figures move slowly); the words are read afresh each time, so an edit to the
-curriculum shows at once. Figures for a question asked fewer than
+The figures come from one statement (`statistics`), kept, or worked out now or in
+the background (`figures`); the words are read afresh each time, so an edit to
+the curriculum shows at once. Figures for a question asked fewer than
 ITEM_ANALYSIS_MIN_ATTEMPTS times, and short answers given fewer than
 ITEM_ANALYSIS_MIN_ANSWER_COUNT times, are left out here, so neither the page nor
 the CSV can show them.
@@ -11,7 +10,6 @@ the CSV can show them.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,11 +22,10 @@ from academy.answers import normalise_answer
 from academy.extensions import db
 from academy.models import Course, Module, Quiz
 from academy.services import kept
+from academy.services.item_analysis import figures
 from academy.services.item_analysis import flags as rules
 from academy.services.item_analysis.questions import QuestionText, question_texts
-from academy.services.item_analysis.statistics import FIRST, QuestionSums, QuizSums, quiz_sums
-
-CACHE_KEY = "item-analysis:{quiz_id}:{mode}"
+from academy.services.item_analysis.statistics import FIRST, QuestionSums
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +89,20 @@ class QuizReport:
     mean_score: float | None  # % (each attempt's score, rounded down as marked)
     pass_rate: float | None
     questions: tuple[QuestionReport, ...]
-    worked_out_at: datetime
-    kept_for: int  # seconds the figures may be kept
+    worked_out_at: datetime | None  # None: not worked out yet (see `pending`)
+    fresh_for: int  # seconds after which the figures are worked out afresh
+    refreshing: bool  # being worked out afresh in the background
     thresholds: Thresholds
 
     @property
-    def kept_words(self) -> str | None:
-        """How long the figures may be kept, in words ("5 minutes"); None: not kept."""
-        return kept.in_words(self.kept_for)
+    def pending(self) -> bool:
+        """No figures yet: a background job is working them out for the first time."""
+        return self.worked_out_at is None
+
+    @property
+    def fresh_words(self) -> str | None:
+        """ITEM_ANALYSIS_SECONDS in words ("5 minutes"); None: worked out at each visit."""
+        return kept.in_words(self.fresh_for)
 
     @property
     def flagged(self) -> int:
@@ -139,19 +142,7 @@ def quiz_line(quiz_id: int) -> QuizLine | None:
     return found[0] if found else None
 
 
-# Figures -----------------------------------------------------------------------------------
-
-
-def _sums(quiz_id: int, mode: str) -> tuple[float, QuizSums]:
-    """(when worked out, the figures), from the cache when fresh enough."""
-    seconds = current_app.config["ITEM_ANALYSIS_SECONDS"]
-    key = CACHE_KEY.format(quiz_id=quiz_id, mode=mode)
-    found = kept.read(key) if seconds > 0 else None
-    if found is not None and time.time() - found[0] < seconds:
-        return found
-    fresh = (time.time(), quiz_sums(quiz_id, mode))
-    kept.write(key, fresh, seconds)
-    return fresh
+# Figures into words -------------------------------------------------------------------------
 
 
 def _plain(html: str) -> str:
@@ -229,23 +220,32 @@ def _question(
 def analyse(quiz: QuizLine, mode: str = FIRST) -> QuizReport:
     """The item analysis of `quiz` over each member's first attempt (FIRST) or every one
     (ALL): a fixed number of statements whatever the attempts and questions."""
-    worked_out, sums = _sums(quiz.id, mode)
-    latest = {key: q.latest_attempt_id for key, q in sums.questions.items()}
-    texts = sorted(question_texts(quiz.id, latest).values(), key=lambda t: (t.position, t.key))
+    found = figures.current(quiz.id, mode)
     thresholds = Thresholds.from_config()
-    enough = sums.attempts >= thresholds.min_attempts
+    sums = found.sums
+    if sums is None:
+        texts, questions = [], {}
+    else:
+        latest = {key: q.latest_attempt_id for key, q in sums.questions.items()}
+        texts = sorted(question_texts(quiz.id, latest).values(), key=lambda t: (t.position, t.key))
+        questions = sums.questions
+    attempts = sums.attempts if sums else 0
+    enough = attempts >= thresholds.min_attempts
     return QuizReport(
         quiz=quiz,
         mode=mode,
-        attempts=sums.attempts,
+        attempts=attempts,
         enough=enough,
-        mean_score=sums.score_sum / sums.attempts if enough else None,
-        pass_rate=sums.passed / sums.attempts if enough else None,
+        mean_score=sums.score_sum / attempts if enough else None,
+        pass_rate=sums.passed / attempts if enough else None,
         questions=tuple(
-            _question(number, text, sums.questions.get(text.key), thresholds)
+            _question(number, text, questions.get(text.key), thresholds)
             for number, text in enumerate(texts, start=1)
         ),
-        worked_out_at=datetime.fromtimestamp(worked_out, UTC),
-        kept_for=max(0, current_app.config["ITEM_ANALYSIS_SECONDS"]),
+        worked_out_at=(
+            datetime.fromtimestamp(found.worked_out, UTC) if found.worked_out is not None else None
+        ),
+        fresh_for=max(0, current_app.config["ITEM_ANALYSIS_SECONDS"]),
+        refreshing=found.refreshing,
         thresholds=thresholds,
     )

@@ -46,17 +46,11 @@ class Dialect:
     each_result: str  # joins each (key, value) of c.results as j
     mark: str  # 1 if j's value is true, else 0
     each_choice: str  # joins each chosen option or answer text of c.answers as o(value)
-    choice: str  # o.value, normalised roughly (Python finishes the job)
+    # o.value in lower case without the spaces around it: the usual differences in how
+    # a short answer is typed, cheaply (the commonest CHOICE_CAP are then normalised
+    # exactly in Python, which also merges runs of spaces inside).
+    choice: str
     real: str  # a floating-point type name
-
-
-def _sqlite_spaces(expression: str) -> str:
-    """Tabs and line breaks as spaces, runs of up to 16 spaces as one (no regex in SQLite)."""
-    for char in (9, 10, 13):
-        expression = f"replace({expression}, char({char}), ' ')"
-    for _ in range(4):
-        expression = f"replace({expression}, '  ', ' ')"
-    return expression
 
 
 SQLITE = Dialect(
@@ -73,7 +67,7 @@ SQLITE = Dialect(
         ", json_each(c.answers) AS j, json_each(CASE WHEN j.type = 'array' THEN j.value "
         "ELSE json_array(j.value) END) AS o"
     ),
-    choice=f"lower(trim({_sqlite_spaces('o.value')}))",
+    choice="lower(trim(o.value))",
     real="REAL",
 )
 
@@ -90,7 +84,7 @@ POSTGRESQL = Dialect(
         "CROSS JOIN LATERAL json_array_elements_text(CASE WHEN json_typeof(j.value) = 'array' "
         "THEN j.value ELSE json_build_array(j.value) END) AS o(value)"
     ),
-    choice=r"lower(btrim(regexp_replace(o.value, '\s+', ' ', 'g')))",
+    choice="lower(btrim(o.value))",
     real="DOUBLE PRECISION",
 )
 
