@@ -18,7 +18,7 @@ from wtforms import SelectChoice
 
 from academy.access import roles_required, signed_in
 from academy.auth.routes import is_safe_next
-from academy.cohorts import bp
+from academy.cohorts.blueprint import bp
 from academy.cohorts.forms import (
     ActionForm,
     AnnouncementForm,
@@ -42,16 +42,14 @@ from academy.models import (
     User,
 )
 from academy.models.cohorts import AttendanceStatus
-from academy.services import (
-    ServiceError,
-    cohort_sign_off,
-    cohort_summaries,
-    cohorts_ics,
-    cohorts_import,
-    cohorts_table,
-)
+from academy.services import ServiceError
 from academy.services import cohorts as service
 from academy.services.access_log import record_access_many
+from academy.services.cohorts import ics as cohorts_ics
+from academy.services.cohorts import importing as cohorts_import
+from academy.services.cohorts import signing_off as cohort_sign_off
+from academy.services.cohorts import summaries as cohort_summaries
+from academy.services.cohorts import table as cohorts_table
 
 MANAGERS = ("trainer", "staff", "admin")
 UK = ZoneInfo("Europe/London")

@@ -55,7 +55,7 @@ class Course(_Synced, db.Model):
     position: Mapped[int] = mapped_column(default=0)  # prerequisites come first
     intro_html: Mapped[str] = mapped_column(sa.Text, default="")
     # Only the glossary page reads it.
-    glossary_html: Mapped[str] = deferred(mapped_column(sa.Text, default=""))
+    glossary_html: Mapped[str] = deferred(mapped_column(sa.Text, default="", nullable=False))
     total_minutes: Mapped[int] = mapped_column(default=0)
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

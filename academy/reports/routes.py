@@ -5,11 +5,11 @@ from sqlalchemy import select
 from academy.access import roles_required
 from academy.extensions import db
 from academy.models import Course
-from academy.reports import bp
+from academy.reports.blueprint import bp
 from academy.reports.csvutil import csv_response
-from academy.services import reports, reports_charts
-from academy.services.reports_equality import COLUMNS as EQUALITY_COLUMNS
-from academy.services.reports_equality import equality_report
+from academy.services import reports
+from academy.services.reports import EQUALITY_COLUMNS, equality_report
+from academy.services.reports import charts as reports_charts
 from academy.timeutil import utcnow
 
 STAFF = ("staff", "admin")

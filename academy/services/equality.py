@@ -4,7 +4,7 @@ Answers are stored under a pseudonym (see `academy.models.equality`). This
 module is the only code that follows the link from a person to their answers,
 and it does so only for that person's own questionnaire page, their data export
 and the erasure of their account. Reports read answers in aggregate only
-(`academy.services.reports_equality`), with small counts suppressed.
+(`academy.services.reports.equality`), with small counts suppressed.
 
 The built-in questions follow the categories commonly used in the UK (the ONS
 Census 2021 harmonised standards, at their high level), each with "Prefer not

@@ -4,7 +4,7 @@ worker sees the same; in memory per process otherwise).
 A cache that is down must never take a page with it: reading then finds nothing
 and the caller counts afresh, and writing or forgetting only logs. The figures
 kept here are counts a page could always work out itself (`staff_counts`,
-`cohort_summaries`), so losing them costs time, not correctness.
+`cohorts.summaries`), so losing them costs time, not correctness.
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ issued, revoked or re-issued, a cohort member signed off or not, a course
 completed, a promotion decided, a role granted or taken away, an account closed.
 Changes made outside the ORM's unit of work (bulk statements, such as erasure's)
 show within STAFF_COUNTS_SECONDS.
+
+It counts for both `certificates` and `promotion`, so it sits beside them, not
+inside either (inside certificates it made the two packages import each other).
 """
 
 from __future__ import annotations
@@ -27,7 +30,13 @@ from sqlalchemy.orm import Session
 from academy.extensions import db
 from academy.models import AcademyRole, Cohort, CohortMember, Enrolment, User, UserRole
 from academy.models.certificates import Certificate, TrainerPromotion
-from academy.services import certificates, kept, promotion
+from academy.services import kept, promotion
+from academy.services.certificates.eligibility import (
+    counting_params,
+    counts_everywhere,
+    waiting_counters,
+)
+from academy.services.certificates.scope import staff_academy_ids
 
 # Counted up to this many ("100 or more"): finding them costs the database time in
 # proportion to the cap, not to the membership.
@@ -43,16 +52,14 @@ class WaitingCounts:
 
 @functools.cache
 def _statement(everywhere: bool) -> sa.Select:
-    return sa.select(
-        *certificates.waiting_counters(everywhere), promotion.candidates_counter(everywhere)
-    )
+    return sa.select(*waiting_counters(everywhere), promotion.candidates_counter(everywhere))
 
 
 def _count(actor: User) -> WaitingCounts:
     """Both counts, each up to COUNT_CAP, in one statement (built once per process)."""
-    everywhere = certificates.counts_everywhere(actor)
+    everywhere = counts_everywhere(actor)
     params = {
-        **certificates.counting_params(actor, cap=COUNT_CAP),
+        **counting_params(actor, cap=COUNT_CAP),
         **promotion.candidate_params(actor),
     }
     in_cohorts, alone, graduates = db.session.execute(_statement(everywhere), params).one()
@@ -61,7 +68,7 @@ def _count(actor: User) -> WaitingCounts:
 
 def _scope(actor: User) -> str:
     """Who sees the same counts: every academy (admins), or one set of academies."""
-    ids = certificates.staff_academy_ids(actor)
+    ids = staff_academy_ids(actor)
     return "all" if ids is None else ",".join(str(i) for i in sorted(ids))
 
 

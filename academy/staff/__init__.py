@@ -1,7 +1,7 @@
-"""Academy staff: issuing and revoking certificates, promoting trainers, the audit log."""
+"""Academy staff: issuing and revoking certificates, promoting trainers, the audit log,
+the item analysis of quizzes."""
 
-from flask import Blueprint
+from academy.staff import item_analysis, routes  # noqa: F401 - they register their views on bp
+from academy.staff.blueprint import bp
 
-bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-from academy.staff import item_analysis, routes  # noqa: E402, F401
+__all__ = ["bp"]

@@ -10,7 +10,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 
 from academy.access import roles_required
 from academy.services import item_analysis as analysis
-from academy.staff import bp
+from academy.staff.blueprint import bp
 
 STAFF = ("staff", "admin")
 

@@ -21,7 +21,7 @@ from academy.models.certificates import Certificate, CertificateBatch
 from academy.services import ServiceError, promotion, staff_counts
 from academy.services import certificates as service
 from academy.services.access_log import record_access
-from academy.staff import bp
+from academy.staff.blueprint import bp
 from academy.staff.forms import (
     DeclineForm,
     DemoteForm,

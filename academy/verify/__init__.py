@@ -5,12 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint
-
 from academy.certificates.render import format_hours, long_date
-
-bp = Blueprint("verify", __name__, url_prefix="/verify")
-holder_bp = Blueprint("certificates", __name__, url_prefix="/certificates")
+from academy.verify.blueprint import bp, holder_bp
 
 AUDIT_ACTIONS = {
     "certificate.issue": "Certificate issued",
@@ -46,4 +42,6 @@ def audit_action(action: str) -> str:
     return AUDIT_ACTIONS.get(action, action)
 
 
-from academy.verify import holder, routes  # noqa: E402, F401
+from academy.verify import holder, routes  # noqa: E402, F401 - they register their views
+
+__all__ = ["bp", "holder_bp"]

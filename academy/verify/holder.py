@@ -14,8 +14,8 @@ from academy.extensions import db
 from academy.models import Course
 from academy.models.certificates import Certificate
 from academy.services import certificates as service
-from academy.services import certificates_badges as badges
-from academy.verify import holder_bp
+from academy.services.certificates import badges
+from academy.verify.blueprint import holder_bp
 
 log = logging.getLogger(__name__)
 

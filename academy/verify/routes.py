@@ -14,9 +14,9 @@ from flask import Response, abort, current_app, jsonify, redirect, render_templa
 
 from academy.access import public
 from academy.extensions import limiter
-from academy.services import badge_status
 from academy.services import certificates as service
-from academy.verify import bp
+from academy.services.certificates import badge_status
+from academy.verify.blueprint import bp
 
 
 def _limit() -> str:
@@ -72,7 +72,7 @@ def form():
 @public
 def issuer():
     """The Open Badges issuer profile and the public key that signs its credentials."""
-    from academy.services import certificates_badges
+    from academy.services.certificates import badges as certificates_badges
 
     return jsonify(certificates_badges.issuer_profile())
 

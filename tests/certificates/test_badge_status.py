@@ -9,9 +9,9 @@ import gzip
 import pytest
 
 from academy.extensions import db
-from academy.services import badge_status
 from academy.services import certificates as service
 from academy.services.academies import academy_by_slug
+from academy.services.certificates import badge_status
 
 from .conftest import complete, course
 from .test_badges import b64decode, check_signature

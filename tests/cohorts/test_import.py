@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from academy.extensions import db
 from academy.models import AuditEvent, CohortInvite, CohortMember, Enrolment, User
-from academy.services.cohorts_import import ImportRejected, parse
+from academy.services.cohorts.importing import ImportRejected, parse
 
 
 def _upload(client, cohort, content: bytes | str, filename="members.csv"):

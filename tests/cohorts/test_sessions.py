@@ -11,7 +11,7 @@ from flask import render_template_string
 from academy.extensions import db
 from academy.models import Attendance, CohortSession
 from academy.services import cohorts as service
-from academy.services.cohorts_ics import escape_text, fold
+from academy.services.cohorts.ics import escape_text, fold
 
 
 def _schedule(cohort, trainer, *, title="Week 1", start=None, hours=2, **extra):

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from academy.extensions import db
 from academy.models import AuditEvent, Cohort, CohortMember, Enrolment, User
-from academy.services import cohort_sign_off
 from academy.services import cohorts as service
+from academy.services.cohorts import signing_off as cohort_sign_off
 from academy.timeutil import utcnow
 
 from .conftest import held_session

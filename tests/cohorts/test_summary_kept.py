@@ -1,4 +1,4 @@
-"""The cohort page's whole-cohort figures are kept for a minute (services/cohort_summaries):
+"""The cohort page's whole-cohort figures are kept for a minute (services/cohorts/summaries):
 what trainers do shows at once, members' own progress within the minute, and "sessions
 held" is never out of date."""
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from academy.extensions import cache, db
 from academy.models import Enrolment
 from academy.services import cohorts as service
-from academy.services import cohorts_table
+from academy.services.cohorts import table as cohorts_table
 from academy.timeutil import utcnow
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from academy.extensions import db
 from academy.models import CohortMember, Course, Enrolment, LessonCompletion, QuizAttempt, User
-from academy.services import cohorts_table
+from academy.services.cohorts import table as cohorts_table
 from academy.timeutil import utcnow
 
 

@@ -22,8 +22,11 @@ from academy.models import (
 )
 from academy.models.privacy import AccessLogEntry
 from academy.services import cohorts as service
-from academy.services import cohorts_table, learning
-from academy.services.cohorts_table import PAGE_SIZE, SORT_KEYS, TableBuilder
+from academy.services import learning
+from academy.services.cohorts import table_rows as cohorts_table
+from academy.services.cohorts.table import TableBuilder
+from academy.services.cohorts.table_rows import PAGE_SIZE
+from academy.services.cohorts.table_sql import SORT_KEYS
 from academy.timeutil import utcnow
 
 # A cohort that has passed most of its time (50 of 60 days), so that both reasons

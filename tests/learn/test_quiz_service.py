@@ -13,6 +13,9 @@ from academy.models import Question, QuizAttempt
 from academy.services import ServiceError, learning
 from tests.learn.conftest import RIGHT, quiz_of, responses, wrong
 
+# These tests name the questions they answer: the listening quiz asks its first three.
+pytestmark = pytest.mark.usefixtures("written_order")
+
 
 def test_right_answers_pass_with_normalised_short_answers(enrolled, basics):
     quiz = quiz_of(basics, "listening")

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from academy.extensions import db
-from academy.services.reports_equality import suppress
+from academy.services.reports.equality import suppress
 
 COUNT_COLUMNS = (2, 3, 5)  # Enrolled, Completed, Certified in the CSV (after Question, Group)
 

@@ -1,0 +1,141 @@
+"""Cohorts: creating and running them, from invitation to sign-off.
+
+Rules live here so that the web, the CLI and jobs share them. Functions flush and
+record audit events; the caller commits once, then sends the e-mails they return
+(`send_later`). Permissions for one cohort are on the model
+(`cohort.can_manage(user)`); routes check them before calling.
+
+Call the package for the everyday rules: `cohorts.create_cohort(...)`,
+`cohorts.join(...)`, `cohorts.record_attendance(...)`, `cohorts.sign_off(...)` and
+so on. The bigger pieces are used as modules: `cohorts.table` (the progress table
+and its CSV), `cohorts.ics` (calendar files), `cohorts.importing` (CSV import),
+`cohorts.signing_off` (signing off many members at once) and `cohorts.summaries`
+(the whole-cohort figures kept for a minute).
+
+One concern per module; they import each other in one direction only:
+
+    links, mail, roster, sessions, summaries, ics   nothing of the package
+    editing        <- roster
+    membership     <- links, mail, roster
+    importing      <- editing, mail, membership
+    announcements  <- links, mail, roster
+    attendance     <- sessions
+    signing_off    <- attendance, roster
+    table_rows     <- attendance, signing_off
+    table_sql      <- sessions, table_rows
+    table          <- attendance, summaries, table_rows, table_sql
+"""
+
+from academy.services import ServiceError
+from academy.services.cohorts import ics, importing, signing_off, summaries, table
+from academy.services.cohorts.announcements import (
+    announce,
+    announcement_messages,
+    announcements_of,
+)
+from academy.services.cohorts.attendance import (
+    attendance_for_session,
+    attendance_summaries,
+    record_attendance,
+)
+from academy.services.cohorts.editing import (
+    CohortDetails,
+    academies_for_new_cohort,
+    create_cohort,
+    offered_courses,
+    trainers_in,
+    update_cohort,
+)
+from academy.services.cohorts.links import external_url
+from academy.services.cohorts.mail import send_later, send_messages
+from academy.services.cohorts.membership import (
+    CODE_ALPHABET,
+    add_existing_member,
+    create_invite,
+    find_invite,
+    format_code,
+    invite_by_email,
+    invites_of,
+    join,
+    join_problem,
+    leave_cohort,
+    pending_personal_invites,
+    remove_member,
+    revoke_invite,
+)
+from academy.services.cohorts.roster import (
+    cohorts_managed_by,
+    cohorts_of_member,
+    member_count,
+    member_counts,
+    members_of,
+    membership_of,
+)
+from academy.services.cohorts.sessions import (
+    SessionDetails,
+    schedule_session,
+    sessions_of,
+    upcoming_sessions_for,
+    update_session,
+)
+from academy.services.cohorts.signing_off import sign_off, sign_off_problem, withdraw_sign_off
+
+__all__ = [
+    # modules
+    "ics",
+    "importing",
+    "signing_off",
+    "summaries",
+    "table",
+    # raised by every rule here
+    "ServiceError",
+    # creating and editing
+    "CohortDetails",
+    "academies_for_new_cohort",
+    "create_cohort",
+    "offered_courses",
+    "trainers_in",
+    "update_cohort",
+    # who is in which cohort
+    "cohorts_managed_by",
+    "cohorts_of_member",
+    "member_count",
+    "member_counts",
+    "members_of",
+    "membership_of",
+    # invitations, joining and leaving
+    "CODE_ALPHABET",
+    "add_existing_member",
+    "create_invite",
+    "find_invite",
+    "format_code",
+    "invite_by_email",
+    "invites_of",
+    "join",
+    "join_problem",
+    "leave_cohort",
+    "pending_personal_invites",
+    "remove_member",
+    "revoke_invite",
+    # sessions and attendance
+    "SessionDetails",
+    "attendance_for_session",
+    "attendance_summaries",
+    "record_attendance",
+    "schedule_session",
+    "sessions_of",
+    "update_session",
+    "upcoming_sessions_for",
+    # sign-off
+    "sign_off",
+    "sign_off_problem",
+    "withdraw_sign_off",
+    # announcements
+    "announce",
+    "announcement_messages",
+    "announcements_of",
+    # links and e-mail (`send_messages` is the job `send_later` queues, by this path)
+    "external_url",
+    "send_later",
+    "send_messages",
+]

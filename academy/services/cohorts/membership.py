@@ -1,0 +1,267 @@
+"""Who joins a cohort and how: join codes and links, personal invitations by e-mail,
+joining, being added by a trainer, being removed and leaving.
+
+Functions flush and record audit events; the caller commits once, then sends the
+e-mails they return (`mail.send_later`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from academy.extensions import db
+from academy.models import Cohort, CohortInvite, CohortMember, User
+from academy.services import ServiceError, learning
+from academy.services.audit import record
+from academy.services.cohorts.links import external_url
+from academy.services.cohorts.mail import Message
+from academy.services.cohorts.roster import member_count, membership_of
+from academy.timeutil import utcnow
+
+# Join codes: short, read aloud and typed on phones. No 0/O, 1/I/L: nothing to confuse.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+DEFAULT_INVITE_DAYS = 14
+PERSONAL_INVITE_DAYS = 30
+
+
+def normalise_code(text: str) -> str:
+    """What a member typed, as stored: capitals, no spaces or hyphens."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def format_code(code: str) -> str:
+    """ABCD-EFGH: easier to read out and copy."""
+    return f"{code[:4]}-{code[4:]}" if len(code) == CODE_LENGTH else code
+
+
+def _new_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if db.session.scalar(select(CohortInvite.id).where(CohortInvite.code == code)) is None:
+            return code
+
+
+def create_invite(cohort: Cohort, actor: User, *, days: int = DEFAULT_INVITE_DAYS) -> CohortInvite:
+    """A shareable link and join code, valid for `days` days."""
+    if not 1 <= days <= 90:
+        raise ServiceError("An invitation lasts from 1 to 90 days.")
+    invite = CohortInvite(
+        cohort_id=cohort.id,
+        code=_new_code(),
+        token=secrets.token_urlsafe(24),
+        expires_at=utcnow() + timedelta(days=days),
+        created_by_id=actor.id,
+    )
+    db.session.add(invite)
+    db.session.flush()
+    record(
+        "cohort.invite.create",
+        actor=actor,
+        academy_id=cohort.academy_id,
+        target=f"cohort:{cohort.id}",
+        invite=invite.id,
+        days=days,
+    )
+    return invite
+
+
+def revoke_invite(invite: CohortInvite, actor: User) -> None:
+    if invite.revoked_at is None:
+        invite.revoked_at = utcnow()
+        db.session.flush()
+        record(
+            "cohort.invite.revoke",
+            actor=actor,
+            academy_id=invite.cohort.academy_id,
+            target=f"cohort:{invite.cohort_id}",
+            invite=invite.id,
+        )
+
+
+def invites_of(cohort: Cohort) -> list[CohortInvite]:
+    """Shareable invitations, newest first (personal ones are listed with the import)."""
+    return list(
+        db.session.scalars(
+            select(CohortInvite)
+            .where(CohortInvite.cohort_id == cohort.id, CohortInvite.email.is_(None))
+            .order_by(CohortInvite.created_at.desc(), CohortInvite.id.desc())
+        )
+    )
+
+
+def pending_personal_invites(cohort: Cohort) -> list[CohortInvite]:
+    return list(
+        db.session.scalars(
+            select(CohortInvite)
+            .where(
+                CohortInvite.cohort_id == cohort.id,
+                CohortInvite.email.is_not(None),
+                CohortInvite.used_at.is_(None),
+                CohortInvite.revoked_at.is_(None),
+                CohortInvite.expires_at > utcnow(),
+            )
+            .order_by(CohortInvite.email)
+        )
+    )
+
+
+def find_invite(key: str) -> CohortInvite | None:
+    """The invitation for a join code (any case, with or without the hyphen) or a link token."""
+    key = key.strip()
+    if not key or len(key) > 64:
+        return None
+    code = normalise_code(key)
+    if len(code) == CODE_LENGTH:
+        invite = db.session.scalar(select(CohortInvite).where(CohortInvite.code == code))
+        if invite is not None:
+            return invite
+    return db.session.scalar(select(CohortInvite).where(CohortInvite.token == key))
+
+
+def _lock_cohort(cohort: Cohort) -> None:
+    # Serialise joins to one cohort so two people cannot take the last place at once
+    # (PostgreSQL row lock; SQLite already serialises writers).
+    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
+
+
+def _admit(cohort: Cohort, user: User, *, via: str) -> CohortMember:
+    """Add `user` to the cohort and enrol them in its course (capacity checked)."""
+    _lock_cohort(cohort)
+    if member_count(cohort) >= cohort.capacity:
+        raise ServiceError("Sorry, this cohort is full. Ask your trainer about another one.")
+    membership = CohortMember(cohort_id=cohort.id, user_id=user.id, joined_via=via)
+    db.session.add(membership)
+    db.session.flush()
+    # The trainer chose who to train, so the course's prerequisites do not stop a cohort.
+    learning.enrol(user, cohort.course, check_prerequisites=False)
+    return membership
+
+
+def join_problem(invite: CohortInvite) -> str | None:
+    """Why nobody can join through this invitation now, or None."""
+    problem = invite.problem()
+    if problem:
+        return problem
+    if invite.cohort.ends_on < utcnow().date():
+        return "This cohort has finished. Ask your trainer about another one."
+    if member_count(invite.cohort) >= invite.cohort.capacity:
+        return "Sorry, this cohort is full. Ask your trainer about another one."
+    return None
+
+
+def join(user: User, invite: CohortInvite) -> tuple[CohortMember, bool]:
+    """Join through an invitation; returns (membership, newly joined)."""
+    cohort = invite.cohort
+    existing = membership_of(cohort, user.id)
+    if existing is not None:
+        return existing, False
+    problem = join_problem(invite)
+    if problem:
+        raise ServiceError(problem)
+    membership = _admit(cohort, user, via="email" if invite.personal else "link")
+    invite.uses += 1
+    if invite.personal:
+        invite.used_at = utcnow()
+    db.session.flush()
+    record(
+        "cohort.join",
+        actor=user,
+        subject=user,
+        academy_id=cohort.academy_id,
+        target=f"cohort:{cohort.id}",
+        invite=invite.id,
+    )
+    return membership, True
+
+
+def add_existing_member(cohort: Cohort, user: User, actor: User, *, via: str) -> CohortMember:
+    membership = _admit(cohort, user, via=via)
+    record(
+        "cohort.member.add",
+        actor=actor,
+        subject=user,
+        academy_id=cohort.academy_id,
+        target=f"cohort:{cohort.id}",
+        via=via,
+    )
+    return membership
+
+
+def invite_by_email(cohort: Cohort, email: str, actor: User) -> tuple[CohortInvite, Message]:
+    """A personal, single-use invitation for someone without an account, and the e-mail
+    to send them.
+
+    We never create the account for them: they register themselves (and consent to
+    the privacy notice), then follow the link to join.
+    """
+    invite = CohortInvite(
+        cohort_id=cohort.id,
+        token=secrets.token_urlsafe(24),
+        email=email,
+        expires_at=utcnow() + timedelta(days=PERSONAL_INVITE_DAYS),
+        created_by_id=actor.id,
+    )
+    db.session.add(invite)
+    db.session.flush()
+    message = (
+        email,
+        f"You are invited to join {cohort.name} at the Organising Academy",
+        f"Hello,\n\n{actor.display_name} has invited you to join the cohort “{cohort.name}” "
+        f"({cohort.course.title}) at the {cohort.academy.full_name}.\n\n"
+        f"1. Create your account (you choose what we keep about you):\n"
+        f"   {external_url('auth.register')}\n"
+        f"2. Confirm it from the e-mail we send you, then follow this link to join:\n"
+        f"   {external_url('cohorts.join', key=invite.token)}\n\n"
+        f"The invitation works once and lasts {PERSONAL_INVITE_DAYS} days. If you did not "
+        "expect it, you can ignore this message: no account has been created for you.",
+    )
+    return invite, message
+
+
+def added_message(cohort: Cohort, user: User, actor: User) -> Message:
+    return (
+        user.email,
+        f"You have been added to {cohort.name} at the Organising Academy",
+        f"Hello {user.display_name},\n\n{actor.display_name} has added you to the cohort "
+        f"“{cohort.name}” ({cohort.course.title}) at the {cohort.academy.full_name}, and "
+        f"enrolled you in the course.\n\nSee the cohort's sessions and news: "
+        f"{external_url('cohorts.detail', cohort_id=cohort.id)}\n\n"
+        "If you do not want to take part, reply to your trainer.",
+    )
+
+
+def remove_member(cohort: Cohort, user_id: int, actor: User) -> None:
+    membership = membership_of(cohort, user_id)
+    if membership is None:
+        raise ServiceError("That person is not in this cohort.")
+    db.session.delete(membership)
+    db.session.flush()
+    record(
+        "cohort.member.remove",
+        actor=actor,
+        subject=db.session.get(User, user_id),
+        academy_id=cohort.academy_id,
+        target=f"cohort:{cohort.id}",
+    )
+
+
+def leave_cohort(cohort: Cohort, user: User) -> None:
+    """A member leaves a cohort themselves; their progress in the course is kept."""
+    membership = membership_of(cohort, user.id)
+    if membership is None:
+        raise ServiceError("You are not in this cohort.")
+    if membership.signed_off_at is not None:
+        raise ServiceError("Your trainer has signed you off: the cohort stays on your record.")
+    db.session.delete(membership)
+    db.session.flush()
+    record(
+        "cohort.leave",
+        actor=user,
+        subject=user,
+        academy_id=cohort.academy_id,
+        target=f"cohort:{cohort.id}",
+    )
