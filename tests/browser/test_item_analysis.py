@@ -10,7 +10,7 @@ from academy.models import Course
 from academy.services import accounts, learning
 from academy.services.academies import academy_by_slug
 from tests.browser.helpers import assert_phone_ready, sign_in
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, give_second_factor
 from tests.item_analysis.conftest import Drawing, F, M, S, T
 
 pytestmark = pytest.mark.browser
@@ -31,6 +31,7 @@ def attempts(live_server):
             "ines.items@example.org", "Ines Items", PASSWORD, check_password=False
         )
         accounts.grant_role(staff, "staff", academy=academy_by_slug("north-west"))
+        give_second_factor(staff)
         course = db.session.scalar(select(Course).where(Course.slug == "organising-basics"))
         quiz = next(m for m in course.modules if m.slug == "listening").quiz
         for i, answers in enumerate(ANSWERS * 3):
