@@ -1,9 +1,9 @@
 """Where a quiz's figures come from: kept, worked out now, or in the background.
 
 The one statement over a quiz's attempts costs in proportion to them: well under
-a second for a few thousand, but tens of seconds for the 150,000 first attempts
-a quiz gathers at 500,000 members (bench/ITEM_ANALYSIS.md), longer than a web
-request may take. So the figures are kept in the shared cache (Redis in
+a second for a few thousand, but 7-13 s (up to a minute on a busy machine) for the
+150,000 first attempts a quiz gathers at 500,000 members (bench/ITEM_ANALYSIS.md),
+too long for a web request. So the figures are kept in the shared cache (Redis in
 production) for a week, and:
 
 - fresh (worked out less than ITEM_ANALYSIS_SECONDS ago): shown as they are;
