@@ -76,6 +76,15 @@ def defaults(instance_path: str) -> dict:
         # told they may keep it (services/certificates/badge_status.py); a revocation
         # clears it here.
         "BADGE_STATUS_SECONDS": 300,
+        # Item analysis (services/item_analysis/): after how long a quiz's figures are
+        # worked out afresh; up to how many attempts that is done within the request
+        # (beyond, in the background); below how many attempts a question's figures are
+        # not shown; how many times a short answer must be given to be shown (free text
+        # can name people).
+        "ITEM_ANALYSIS_SECONDS": 300,
+        "ITEM_ANALYSIS_INLINE_ATTEMPTS": 5000,
+        "ITEM_ANALYSIS_MIN_ATTEMPTS": 20,
+        "ITEM_ANALYSIS_MIN_ANSWER_COUNT": 5,
     }
 
 

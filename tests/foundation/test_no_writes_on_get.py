@@ -36,6 +36,7 @@ from academy.models import (
     DataRequest,
     Lesson,
     Module,
+    Quiz,
 )
 from academy.services import accounts
 from tests.privacy.conftest import world  # noqa: F401 - the fixture, shared
@@ -90,6 +91,7 @@ def _arguments(world, admin) -> dict[str, object]:  # noqa: F811 - `world` is th
         "module_slug": module.slug,
         "number": 1,
         "question_id": 1,
+        "quiz_id": db.session.scalar(sa.select(Quiz.id).where(Quiz.course_id == course.id)),
         "request_id": db.session.scalar(sa.select(DataRequest.id)),
         "session_id": db.session.scalar(sa.select(CohortSession.id)),
         "slug": "north-west",
