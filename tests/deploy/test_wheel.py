@@ -109,7 +109,8 @@ def test_the_wheel_holds_migrations_curriculum_certificates_and_static_files(whe
         assert f"academy/static/{name}" in names
     for template in ROOT.glob("academy/**/templates/**/*.html"):
         assert template.relative_to(ROOT).as_posix() in names
-    assert "academy/data/common-passwords.txt" in names
+    for name in files_under(ROOT / "academy" / "data"):
+        assert f"academy/data/{name}" in names  # the blocked passwords, gzipped, and licence
 
 
 def test_the_wheel_leaves_out_what_is_not_the_application(wheel):
