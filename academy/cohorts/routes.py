@@ -32,6 +32,7 @@ from academy.cohorts.forms import (
 )
 from academy.database import writes
 from academy.extensions import db, limiter
+from academy.links import absolute_url
 from academy.models import (
     Academy,
     Cohort,
@@ -104,7 +105,7 @@ def _course_url(cohort: Cohort) -> str | None:
 
 
 def _cohort_url(cohort: Cohort) -> str:
-    return service.external_url("cohorts.detail", cohort_id=cohort.id)
+    return absolute_url("cohorts.detail", cohort_id=cohort.id)
 
 
 # Template helpers ----------------------------------------------------------------------

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from academy.extensions import db
+from academy.links import absolute_url
 from academy.models.certificates import Certificate, CertificateStatus
 from academy.services import kept
 from academy.services.certificates.signing import CONTEXT, iso, issuer_id, sign
@@ -44,7 +45,7 @@ def position(certificate_id: int) -> tuple[int, int]:
 
 def list_url(number: int) -> str:
     """Where list `number` is published."""
-    return f"{current_app.config['ACADEMY_BASE_URL'].rstrip('/')}/verify/status/{number}"
+    return absolute_url("verify.status_list", number=number)
 
 
 def entry(certificate: Certificate) -> dict:

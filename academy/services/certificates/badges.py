@@ -17,6 +17,7 @@ import secrets
 import uuid
 from datetime import UTC, datetime, time
 
+from academy.links import absolute_url, base_url
 from academy.models import Course, User
 from academy.models.certificates import Certificate
 from academy.services import ServiceError
@@ -24,7 +25,6 @@ from academy.services.certificates import badge_status
 from academy.services.certificates.signing import (
     CONTEXT,
     ISSUER_NAME,
-    base_url,
     iso,
     issuer_id,
     public_jwk,
@@ -39,7 +39,7 @@ def issuer_profile() -> dict:
         "id": issuer_id(),
         "type": ["Profile"],
         "name": ISSUER_NAME,
-        "url": base_url() + "/",
+        "url": absolute_url("main.home"),
         "description": "The Labour Organising Academies: training members to organise "
         "their communities.",
         "verificationMethod": [
@@ -57,7 +57,8 @@ def credential(certificate: Certificate, holder: User, course: Course) -> dict:
     """The OpenBadgeCredential of a valid certificate (unsigned)."""
     salt = secrets.token_hex(16)
     identity = "sha256$" + hashlib.sha256((holder.email + salt).encode()).hexdigest()
-    # The same id whenever the holder downloads it again.
+    # The same id whenever the holder downloads it again (a name, not a page: the
+    # public address and the number, as every badge issued so far was given).
     same = uuid.uuid5(uuid.NAMESPACE_URL, base_url() + "/" + certificate.number)
     data = {
         "@context": CONTEXT,
@@ -85,7 +86,7 @@ def credential(certificate: Certificate, holder: User, course: Course) -> dict:
             ],
             "creditsEarned": certificate.credit_hours,
             "achievement": {
-                "id": f"{base_url()}/courses/{course.slug}#certificate",
+                "id": absolute_url("learn.course", course_slug=course.slug, _anchor="certificate"),
                 "type": ["Achievement"],
                 "achievementType": "Certificate",
                 "name": certificate.course_title,

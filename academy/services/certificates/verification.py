@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
 
 from academy.extensions import db
+from academy.links import absolute_url
 from academy.models import User
 from academy.models.certificates import Certificate
 
-VERIFY_PATH = "/verify/"
 CODE_BYTES = 24  # 192 bits, 32 URL-safe characters
 MAX_CODE_LENGTH = 64  # anything longer is not one of ours: answered as "not found"
 
@@ -30,7 +29,7 @@ def hash_code(code: str) -> str:
 
 def verify_url(code: str) -> str:
     """The public link that checks the certificate with this code."""
-    return current_app.config["ACADEMY_BASE_URL"].rstrip("/") + VERIFY_PATH + code
+    return absolute_url("verify.certificate", code=code)
 
 
 @dataclass(frozen=True)
