@@ -26,6 +26,7 @@ from academy.admin.forms import (
 )
 from academy.database import writes
 from academy.extensions import db
+from academy.formatting import long_date
 from academy.models import (
     Academy,
     AcademyRole,
@@ -355,7 +356,7 @@ def extend_request(request_id: int):
             if message:
                 jobs.enqueue("academy.mail.send_email", *message)
             flash(
-                f"The deadline is now {privacy.long_date(item.due_on)}. "
+                f"The deadline is now {long_date(item.due_on)}. "
                 + ("The member has been e-mailed the reason." if message else ""),
                 "success",
             )

@@ -111,34 +111,6 @@ def _cohort_url(cohort: Cohort) -> str:
 # Template helpers ----------------------------------------------------------------------
 
 
-@bp.app_template_filter("uk_datetime")
-def uk_datetime(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    local = moment.astimezone(UK)
-    return f"{local:%A} {local.day} {local:%B %Y}, {_clock(local)}"
-
-
-@bp.app_template_filter("uk_time")
-def uk_time(moment: datetime) -> str:
-    return _clock(moment.astimezone(UK))
-
-
-@bp.app_template_filter("uk_date")
-def uk_date(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(UK).date()
-    return f"{value.day} {value:%B %Y}"
-
-
-def _clock(local: datetime) -> str:
-    hour = local.hour % 12 or 12
-    suffix = "am" if local.hour < 12 else "pm"
-    return f"{hour}{'' if local.minute == 0 else f'.{local.minute:02d}'}{suffix}"
-
-
 @bp.app_template_global("my_cohorts")
 def my_cohorts() -> list[Cohort]:
     """The cohorts the signed-in person belongs to (for the dashboard)."""

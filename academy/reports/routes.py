@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from academy.access import roles_required
 from academy.extensions import db
+from academy.formatting import iso_date
 from academy.models import Course
 from academy.reports import bp
 from academy.reports.csvutil import csv_response
@@ -141,7 +142,7 @@ def csv_export(slug: str, table: str):
     scope = _scope_or_404(slug)
     if table not in TABLES:
         abort(404)
-    filename = f"academy-{scope.slug}-{table}-{utcnow():%Y-%m-%d}.csv"
+    filename = f"academy-{scope.slug}-{table}-{iso_date(utcnow())}.csv"
     if table == "summary":
         s = reports.summary(scope)
         return csv_response(

@@ -17,6 +17,7 @@ import secrets
 import uuid
 from datetime import UTC, datetime, time
 
+from academy.formatting import iso_utc
 from academy.links import absolute_url, base_url
 from academy.models import Course, User
 from academy.models.certificates import Certificate
@@ -25,11 +26,15 @@ from academy.services.certificates import badge_status
 from academy.services.certificates.signing import (
     CONTEXT,
     ISSUER_NAME,
-    iso,
     issuer_id,
     public_jwk,
     sign,
 )
+
+
+def _valid_until(certificate: Certificate) -> datetime:
+    """The last second of the certificate's last day (UTC, as the badge has always said)."""
+    return datetime.combine(certificate.expires_on, time(23, 59, 59), tzinfo=UTC)
 
 
 def issuer_profile() -> dict:
@@ -66,7 +71,7 @@ def credential(certificate: Certificate, holder: User, course: Course) -> dict:
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": f"{certificate.course_title}: certificate {certificate.number}",
         "issuer": {"id": issuer_id(), "type": ["Profile"], "name": ISSUER_NAME, "url": base_url()},
-        "validFrom": iso(certificate.issued_at),
+        "validFrom": iso_utc(certificate.issued_at),
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "identifier": [
@@ -104,8 +109,7 @@ def credential(certificate: Certificate, holder: User, course: Course) -> dict:
         },
     }
     if certificate.expires_on:
-        end = datetime.combine(certificate.expires_on, time(23, 59, 59), tzinfo=UTC)
-        data["validUntil"] = iso(end)
+        data["validUntil"] = iso_utc(_valid_until(certificate))
     # Where a relying party finds out whether it has been revoked since.
     data["credentialStatus"] = badge_status.entry(certificate)
     return data
@@ -117,7 +121,6 @@ def signed_credential(certificate: Certificate, holder: User, course: Course) ->
         raise ServiceError("Only a valid certificate can be shared as an Open Badge.")
     payload = credential(certificate, holder, course)
     payload["nbf"] = int(certificate.issued_at.timestamp())
-    if "validUntil" in payload:
-        end = datetime.strptime(payload["validUntil"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        payload["exp"] = int(end.timestamp())
+    if certificate.expires_on:
+        payload["exp"] = int(_valid_until(certificate).timestamp())
     return sign(payload)

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from academy import jobs
-from academy.certificates.render import long_date
 from academy.extensions import db
+from academy.formatting import long_date
 from academy.links import absolute_url
 from academy.models import User
 from academy.models.certificates import Certificate, CertificateStatus

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -89,11 +88,6 @@ def public_jwk() -> dict:
 def issuer_id() -> str:
     """The issuer's id: the URL of its public profile."""
     return absolute_url("verify.issuer")
-
-
-def iso(moment: datetime) -> str:
-    """A moment as a credential writes it: UTC, to the second."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def sign(claims: dict) -> str:

@@ -14,6 +14,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from academy.extensions import db
+from academy.formatting import uk_date
 from academy.links import absolute_url
 from academy.models import User
 from academy.models.certificates import Certificate
@@ -108,9 +109,10 @@ def verify(code: str) -> Verification | None:
         course_title=found.course_title,
         level=found.level,
         credit_hours=found.credit_hours,
-        issued_on=found.issued_at.date(),
+        # UK days, as the certificate and every page print them.
+        issued_on=uk_date(found.issued_at),
         expires_on=found.expires_on,
-        revoked_on=found.revoked_at.date() if found.revoked_at else None,
-        superseded_on=found.superseded_at.date() if found.superseded_at else None,
+        revoked_on=uk_date(found.revoked_at) if found.revoked_at else None,
+        superseded_on=uk_date(found.superseded_at) if found.superseded_at else None,
         holder_name=found.holder_name if found.show_name_on_verification else None,
     )

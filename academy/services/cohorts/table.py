@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from academy.extensions import db
+from academy.formatting import iso_date
 from academy.models import Cohort
 from academy.services import learning
 from academy.services.cohorts import summaries
@@ -212,10 +213,6 @@ def safe_cell(value: object) -> object:
     return value
 
 
-def _iso(moment: datetime | None) -> str:
-    return moment.date().isoformat() if moment else ""
-
-
 def export_rows(table: CohortTable) -> Iterator[list[object]]:
     header = ["Name", "E-mail", "Joined"]
     for module in table.modules:
@@ -237,7 +234,7 @@ def export_rows(table: CohortTable) -> Iterator[list[object]]:
         cells: list[object] = [
             row.member.display_name,
             row.member.email,
-            _iso(row.member.joined_at),
+            iso_date(row.member.joined_at),
         ]
         for module in table.modules:
             cells.append(row.progress.lessons_done_by_module.get(module.id, 0))
@@ -249,10 +246,10 @@ def export_rows(table: CohortTable) -> Iterator[list[object]]:
             row.progress.percent,
             row.attendance.present,
             "" if row.attendance.percent is None else row.attendance.percent,
-            _iso(row.last_active),
+            iso_date(row.last_active),
             "; ".join(row.flags),
-            _iso(row.progress.completed_at),
-            _iso(row.member.signed_off_at),
+            iso_date(row.progress.completed_at),
+            iso_date(row.member.signed_off_at),
         ]
         yield cells
 
