@@ -30,6 +30,7 @@ from academy.cohorts.forms import (
     SessionForm,
     SignOffForm,
 )
+from academy.csv_export import csv_download
 from academy.database import writes
 from academy.extensions import db, limiter
 from academy.links import absolute_url
@@ -311,12 +312,7 @@ def export(cohort_id: int):
         f"cohort:{cohort.id}",
     )
     db.session.commit()
-    filename = f"cohort-{cohort.id}-progress.csv"
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_download(f"cohort-{cohort.id}-progress.csv", body)
 
 
 # Invitations, joining and importing ---------------------------------------------------
