@@ -57,7 +57,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code in MESSAGES:
-            return render_error(error.code)
+            # A reason given to abort() (abort(400, description=...)) says more than ours.
+            given = error.description if error.description != type(error).description else None
+            return render_error(error.code, given)
         return error
 
     @app.errorhandler(InternalServerError)

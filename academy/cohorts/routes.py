@@ -44,6 +44,7 @@ from academy.models import (
     User,
 )
 from academy.models.cohorts import AttendanceStatus
+from academy.paging import page_asked
 from academy.services import ServiceError
 from academy.services import cohorts as service
 from academy.services.access_log import record_access_many
@@ -249,7 +250,7 @@ def detail(cohort_id: int):
     descending = request.args.get("dir") == "desc"
     builder = cohorts_table.TableBuilder(cohort, keep_summary=True)
     sort = builder.sort_key(request.args.get("sort"))
-    page, problem = _page_number(request.args.get("page"), builder.summary().pages)
+    page, problem = page_asked(request.args.get("page"), builder.summary().pages, what="members")
     if problem:
         # A page that does not exist (a bookmark from when the cohort was bigger, a
         # mistyped address): say so and show the nearest one, in the same order.
@@ -266,24 +267,6 @@ def detail(cohort_id: int):
         action_form=ActionForm(),
         figures_age=cohort_summaries.largest_age(),
     )
-
-
-def _page_number(raw: str | None, pages: int) -> tuple[int, str | None]:
-    """The page of the cohort table asked for, or the nearest one and why not that one."""
-    if not raw:
-        return 1, None
-    if not (raw.isascii() and raw.isdigit()):
-        shown = raw if len(raw) <= 20 else raw[:20] + "…"
-        return 1, f"“{shown}” is not a page number: this is the first page of members."
-    digits = raw.lstrip("0")
-    if not digits:
-        return 1, "There is no page 0: this is the first page of members."
-    if len(digits) > 9 or int(digits) > pages:
-        shown = digits if len(digits) <= 20 else digits[:20] + "…"
-        if pages == 1:
-            return 1, f"There is no page {shown}: all the members fit on one page."
-        return pages, f"There is no page {shown}: this is the last page of members, page {pages}."
-    return int(digits), None
 
 
 def _detail_url(cohort: Cohort, sort: str, descending: bool, page: int) -> str:
