@@ -61,7 +61,7 @@ def defaults(instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT": "5 per 15 minutes",
         "VERIFY_RATE_LIMIT": "60 per minute",
         # How long the staff home page's counts may be kept
-        # (services/certificates/staff_counts.py).
+        # (services/staff_counts.py).
         "STAFF_COUNTS_SECONDS": 60,
         # How long the cohort page's whole-cohort figures may be kept
         # (services/cohorts/summaries.py).

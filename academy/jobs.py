@@ -16,40 +16,33 @@ from flask import Flask, current_app
 
 log = logging.getLogger("academy.jobs")
 
-_worker_app: Flask | None = None
+# What an RQ worker calls (named, not imported: it needs the app factory).
+RUN_JOB = "academy.worker.run_job"
+# The app jobs run in, in a worker process (set by `flask academy worker`).
+worker_app: Flask | None = None
 
 
-def _resolve(path: str) -> Callable:
+def resolve(path: str) -> Callable:
+    """The function a job's dotted path names."""
     module, _, name = path.rpartition(".")
     return getattr(importlib.import_module(module), name)
-
-
-def run_job(path: str, args: tuple, kwargs: dict) -> object:
-    """Entry point in an RQ worker: run the job inside an application context."""
-    global _worker_app
-    from academy import create_app
-
-    if _worker_app is None:
-        _worker_app = create_app()
-    with _worker_app.app_context():
-        return _resolve(path)(*args, **kwargs)
 
 
 def enqueue(path: str, *args: object, **kwargs: object) -> str | None:
     """Run `path(*args, **kwargs)` in the background; return the RQ job id if queued."""
     app = current_app._get_current_object()
     if app.config.get("ACADEMY_JOBS_INLINE"):
-        _resolve(path)(*args, **kwargs)
+        resolve(path)(*args, **kwargs)
         return None
     if app.config.get("REDIS_URL"):
         queue = _queue(app)
-        job = queue.enqueue(run_job, path, args, kwargs, job_timeout=600)
+        job = queue.enqueue(RUN_JOB, path, args, kwargs, job_timeout=600)
         return job.id
 
     def in_thread() -> None:
         with app.app_context():
             try:
-                _resolve(path)(*args, **kwargs)
+                resolve(path)(*args, **kwargs)
             except Exception:
                 log.exception("background job %s failed", path)
 

@@ -1,7 +1,6 @@
 """A member's own account: their details, data export, equality monitoring, erasure."""
 
-from flask import Blueprint
+from academy.account import routes  # noqa: F401 - they register their views on bp
+from academy.account.blueprint import bp
 
-bp = Blueprint("account", __name__, url_prefix="/account")
-
-from academy.account import routes  # noqa: E402, F401
+__all__ = ["bp"]

@@ -2,7 +2,7 @@ from flask import Response, flash, redirect, render_template, url_for
 from flask_login import current_user, logout_user
 
 from academy.access import public, signed_in
-from academy.account import bp
+from academy.account.blueprint import bp
 from academy.account.forms import (
     DeleteForm,
     DetailsForm,

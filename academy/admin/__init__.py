@@ -1,7 +1,6 @@
 """Admin pages: academies, staff and trainer roles, data requests, access log, retention."""
 
-from flask import Blueprint
+from academy.admin import routes  # noqa: F401 - they register their views on bp
+from academy.admin.blueprint import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-from academy.admin import routes  # noqa: E402, F401
+__all__ = ["bp"]

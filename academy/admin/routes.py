@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 
 from academy import jobs
 from academy.access import roles_required
-from academy.admin import bp
+from academy.admin.blueprint import bp
 from academy.admin.forms import (
     AcademyForm,
     CompleteForm,

@@ -1,7 +1,6 @@
 """Accounts: register, confirm, sign in and out, passwords."""
 
-from flask import Blueprint
+from academy.auth import routes  # noqa: F401 - they register their views on bp
+from academy.auth.blueprint import bp
 
-bp = Blueprint("auth", __name__)
-
-from academy.auth import routes  # noqa: E402, F401
+__all__ = ["bp"]

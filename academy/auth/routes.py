@@ -4,7 +4,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_user, logout_user
 
 from academy.access import public, signed_in
-from academy.auth import bp
+from academy.auth.blueprint import bp
 from academy.auth.forms import (
     ChangePasswordForm,
     ForgotForm,

@@ -1,7 +1,6 @@
 """Cohorts: trainers run a cohort from invitation to sign-off; members join and see it."""
 
-from flask import Blueprint
+from academy.cohorts import routes  # noqa: F401 - they register their views on bp
+from academy.cohorts.blueprint import bp
 
-bp = Blueprint("cohorts", __name__)
-
-from academy.cohorts import routes  # noqa: E402, F401
+__all__ = ["bp"]

@@ -18,7 +18,7 @@ from wtforms import SelectChoice
 
 from academy.access import roles_required, signed_in
 from academy.auth.routes import is_safe_next
-from academy.cohorts import bp
+from academy.cohorts.blueprint import bp
 from academy.cohorts.forms import (
     ActionForm,
     AnnouncementForm,

@@ -4,8 +4,7 @@ Its URLs are the ones rendered lessons link to (academy.content.urls): change
 them together or not at all.
 """
 
-from flask import Blueprint
+from academy.learn import preview, routes  # noqa: F401 - they register their views on bp
+from academy.learn.blueprint import bp
 
-bp = Blueprint("learn", __name__)
-
-from academy.learn import preview, routes  # noqa: E402, F401
+__all__ = ["bp"]

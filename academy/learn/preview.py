@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from academy.access import roles_required
 from academy.extensions import db
-from academy.learn import bp
+from academy.learn.blueprint import bp
 from academy.learn.routes import PREVIEWERS, _course_or_404, _module_or_404
 from academy.models import Question
 from academy.services.learning.outline import outlines

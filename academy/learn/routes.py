@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from academy.access import public, signed_in
 from academy.content.media import image_path
 from academy.extensions import db
-from academy.learn import bp
+from academy.learn.blueprint import bp
 from academy.learn.forms import ActionForm, AnswersForm
 from academy.models import Course, Enrolment, Question
 from academy.services import ServiceError, learning
@@ -123,7 +123,6 @@ def course(course_slug: str):
     return render_template(
         "learn/course.html",
         course=course,
-        has_glossary=bool(outlines().glossary(course)),
         progress=progress,
         prerequisites=prerequisites,
         missing=missing,
@@ -201,7 +200,6 @@ def _lesson_page(course: CourseOutline, lesson: LessonOutline, progress):
     return render_template(
         "learn/lesson.html",
         course=course,
-        has_glossary=bool(outlines().glossary(course)),
         lesson=lesson,
         body_html=body_html,
         toc=toc,

@@ -1,7 +1,6 @@
 """Public pages: home, privacy notice, health check."""
 
-from flask import Blueprint
+from academy.main import routes  # noqa: F401 - they register their views on bp
+from academy.main.blueprint import bp
 
-bp = Blueprint("main", __name__)
-
-from academy.main import routes  # noqa: E402, F401
+__all__ = ["bp"]

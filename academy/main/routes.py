@@ -3,7 +3,7 @@ from sqlalchemy import text
 
 from academy.access import public
 from academy.extensions import db
-from academy.main import bp
+from academy.main.blueprint import bp
 
 
 @bp.get("/")

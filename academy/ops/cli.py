@@ -26,8 +26,8 @@ def worker(burst: bool, queue_name: str) -> None:
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: there is no queue to work on.")
-    # Jobs run in this app (academy.jobs.run_job would otherwise build another).
-    jobs._worker_app = app
+    # Jobs run in this app (academy.worker.run_job would otherwise build another).
+    jobs.worker_app = app
     # RQ forks a work horse for each job: it must start with an empty pool,
     # never with a connection this process holds.
     dispose_engines(app, close=True)

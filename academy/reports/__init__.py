@@ -1,7 +1,6 @@
 """Reports for staff (their academy) and admins (every academy and the whole country)."""
 
-from flask import Blueprint
+from academy.reports import routes  # noqa: F401 - they register their views on bp
+from academy.reports.blueprint import bp
 
-bp = Blueprint("reports", __name__, url_prefix="/reports")
-
-from academy.reports import routes  # noqa: E402, F401
+__all__ = ["bp"]

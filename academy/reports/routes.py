@@ -7,7 +7,7 @@ from academy.csv_export import csv_response
 from academy.extensions import db
 from academy.formatting import iso_date
 from academy.models import Course
-from academy.reports import bp
+from academy.reports.blueprint import bp
 from academy.services import reports
 from academy.services.reports import EQUALITY_COLUMNS, equality_report
 from academy.services.reports import charts as reports_charts

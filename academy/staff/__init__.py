@@ -1,7 +1,6 @@
 """Academy staff: issuing and revoking certificates, promoting trainers, the audit log."""
 
-from flask import Blueprint
+from academy.staff import routes  # noqa: F401 - they register their views on bp
+from academy.staff.blueprint import bp
 
-bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-from academy.staff import routes  # noqa: E402, F401
+__all__ = ["bp"]

@@ -19,11 +19,10 @@ from academy.extensions import db
 from academy.models import Academy, AuditEvent, Cohort, Course, User
 from academy.models.certificates import Certificate, CertificateBatch
 from academy.paging import PAGE_SIZE, Window, id_from_query, page_from_query
-from academy.services import ServiceError, promotion
+from academy.services import ServiceError, promotion, staff_counts
 from academy.services import certificates as service
 from academy.services.access_log import record_access
-from academy.services.certificates import staff_counts
-from academy.staff import bp
+from academy.staff.blueprint import bp
 from academy.staff.forms import (
     DeclineForm,
     DemoteForm,

@@ -1,12 +1,7 @@
 """Public verification of certificates (`verify`) and the holder's own
 certificates page (`certificates`)."""
 
-from __future__ import annotations
+from academy.verify import holder, routes  # noqa: F401 - they register their views
+from academy.verify.blueprint import bp, holder_bp
 
-from flask import Blueprint
-
-bp = Blueprint("verify", __name__, url_prefix="/verify")
-holder_bp = Blueprint("certificates", __name__, url_prefix="/certificates")
-
-
-from academy.verify import holder, routes  # noqa: E402, F401
+__all__ = ["bp", "holder_bp"]

@@ -15,7 +15,7 @@ from academy.models import Course
 from academy.models.certificates import Certificate
 from academy.services import certificates as service
 from academy.services.certificates import badges
-from academy.verify import holder_bp
+from academy.verify.blueprint import holder_bp
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from academy.access import public
 from academy.extensions import limiter
 from academy.services import certificates as service
 from academy.services.certificates import badge_status
-from academy.verify import bp
+from academy.verify.blueprint import bp
 
 
 def _limit() -> str:

@@ -239,7 +239,7 @@ def test_with_redis_the_batch_is_an_rq_job_a_worker_runs(
         assert queue.count == 1  # the batch; its e-mails are queued only once it runs
 
         # The worker runs jobs in this process, with this app (and so this database).
-        monkeypatch.setattr(jobs, "_worker_app", app)
+        monkeypatch.setattr(jobs, "worker_app", app)
         SimpleWorker([queue], connection=queue.connection).work(burst=True)
 
         db.session.expire_all()

@@ -10,10 +10,9 @@ import pytest
 from academy.extensions import cache, db
 from academy.models import CohortMember, Enrolment
 from academy.models.certificates import BatchStatus, CertificateBatch
-from academy.services import accounts, promotion
+from academy.services import accounts, promotion, staff_counts
 from academy.services import certificates as service
 from academy.services.academies import academy_by_slug
-from academy.services.certificates import staff_counts
 from academy.timeutil import utcnow
 from tests.certificates.conftest import complete, course, make_cohort
 

@@ -235,7 +235,7 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
     (
         "broken link to another module",
         lambda r: (r / TEAMS / "01-one-to-ones.md").unlink(),
-        [f"{RUNNING}:13: broken link: '../02-teams/01-one-to-ones.md' does not exist"],
+        [f"{RUNNING}:17: broken link: '../02-teams/01-one-to-ones.md' does not exist"],
     ),
     (
         "broken link to another course",
@@ -248,20 +248,20 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
     (
         "missing image",
         lambda r: (r / LISTENING / "images" / "ward-map.png").unlink(),
-        [f"{RUNNING}:10: missing image 'images/ward-map.png'"],
+        [f"{RUNNING}:14: missing image 'images/ward-map.png'"],
     ),
     (
         "image without a description",
         lambda r: edit(r / RUNNING, "[A map of the ward with three streets highlighted]", "[]"),
         [
-            f"{RUNNING}:10: image has no description: write what it shows between the "
+            f"{RUNNING}:14: image has no description: write what it shows between the "
             "brackets, e.g. ![A map of the ward](images/map.png)"
         ],
     ),
     (
         "image from another site",
         lambda r: edit(r / RUNNING, "(images/ward-map.png)", "(https://example.org/map.png)"),
-        [f"{RUNNING}:10: images must be in the module's images/ folder, not on another site"],
+        [f"{RUNNING}:14: images must be in the module's images/ folder, not on another site"],
     ),
     (
         "SVG image",

@@ -185,7 +185,7 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
             r / RUNNING, "## Summary\n\n- Knock at different times.\n", "## Notes\n\n- Knock.\n"
         ),
         [
-            f"{RUNNING}:19: a lesson ends with a '## Summary' section: the key points in a "
+            f"{RUNNING}:30: a lesson ends with a '## Summary' section: the key points in a "
             "few bullets"
         ],
     ),
@@ -195,7 +195,7 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
             r / RUNNING, "## Summary\n", "## Your turn\n\nPlan three streets.\n\n## Summary\n"
         ),
         [
-            f"{RUNNING}:19: '## Your turn' needs a '!!! guidance \"Guidance\"' box after the "
+            f"{RUNNING}:30: '## Your turn' needs a '!!! guidance \"Guidance\"' box after the "
             "task: a model answer or what a good answer includes"
         ],
     ),

@@ -129,8 +129,10 @@ def test_no_import_cycle_between_folders():
         here = _folder(module)
         for target in imported:
             there = _folder(target)
-            if there != here and not here.startswith(there + ".") and not there.startswith(
-                here + "."
+            if (
+                there != here
+                and not here.startswith(there + ".")
+                and not there.startswith(here + ".")
             ):
                 folders.setdefault(here, set()).add(there)
     assert _cycles(folders) == []

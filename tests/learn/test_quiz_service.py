@@ -13,7 +13,6 @@ from academy.models import Question, QuizAttempt
 from academy.services import ServiceError, learning
 from tests.learn.conftest import RIGHT, quiz_of, responses, wrong
 
-
 # These tests name the questions they answer: the listening quiz asks its first three.
 pytestmark = pytest.mark.usefixtures("written_order")
 

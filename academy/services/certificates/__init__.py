@@ -14,22 +14,20 @@ Import the package and call `certificates.issue(...)`,
     issuing        issue, re-issue, renew, revoke
     batches        a cohort's certificates, issued in the background
 
-Four more are imported by name, not through this facade
-(`from academy.services.certificates import badges, badge_status, staff_counts`):
+Three more are imported by name, not through this facade
+(`from academy.services.certificates import badges, badge_status, signing`):
 
     signing        the issuer of badges: its id, its Ed25519 key, VC-JWT signing
     badge_status   the Bitstring Status List each badge names
     badges         the holder's Open Badge credential, the issuer's profile
-    staff_counts   the staff home page's counts, kept in the shared cache
 
 Imports go one way, left to right (a module imports only modules on its left):
 
     scope, verification, holder -> pdfs, notices, eligibility -> issuing -> batches
     signing -> badge_status -> badges
-    scope, eligibility, (promotion) -> staff_counts
 
-The facade never imports `staff_counts`: it imports `promotion`, which imports
-this facade.
+The staff home page's counts, which count promotions as well as certificates,
+live beside both packages in `academy.services.staff_counts`.
 """
 
 from academy.services.certificates.batches import (

@@ -128,6 +128,7 @@ class CourseOutline:
     lessons: tuple[LessonOutline, ...]  # in reading order
     steps: tuple[Step, ...]
     retired: bool = False
+    has_glossary: bool = False
     _lessons_by_slug: dict[str, LessonOutline] = field(default_factory=dict, repr=False)
     _modules_by_slug: dict[str, ModuleOutline] = field(default_factory=dict, repr=False)
     _step_index: dict[tuple[str, int], int] = field(default_factory=dict, repr=False)
@@ -211,6 +212,11 @@ def _build(version: int) -> Outlines:
         .order_by(Lesson.module_id, Lesson.position)
     ).all()
     quizzes = session.scalars(select(Quiz).where(Quiz.retired_at.is_(None))).all()
+    with_glossary = set(
+        session.scalars(
+            select(Course.id).where(Course.retired_at.is_(None), Course.glossary_html != "")
+        )
+    )
     pools = dict(
         session.execute(
             select(Question.quiz_id, func.count())
@@ -310,6 +316,7 @@ def _build(version: int) -> Outlines:
                 _lessons_by_slug={les.slug: les for m in course_modules for les in m.lessons},
                 _modules_by_slug={module.slug: module for module in course_modules},
                 _step_index={(s.kind, s.item.id): i for i, s in enumerate(steps)},
+                has_glossary=course.id in with_glossary,
             )
         )
     outlines.sort(key=lambda c: (LEVEL_ORDER.get(c.level, len(LEVEL_ORDER)), c.position))

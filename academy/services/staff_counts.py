@@ -13,8 +13,8 @@ completed, a promotion decided, a role granted or taken away, an account closed.
 Changes made outside the ORM's unit of work (bulk statements, such as erasure's)
 show within STAFF_COUNTS_SECONDS.
 
-The package's facade does not import this module (it imports `promotion`, which
-imports the facade): `from academy.services.certificates import staff_counts`.
+It counts for both `certificates` and `promotion`, so it sits beside them, not
+inside either (inside certificates it made the two packages import each other).
 """
 
 from __future__ import annotations

@@ -1,0 +1,6 @@
+"""The `reports` blueprint, on its own so that its view modules can import it without a
+cycle through the package."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
