@@ -3,7 +3,9 @@ paged page answers to a page number that is not one (issue 18: never a 500)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -188,3 +190,14 @@ def test_the_ids_a_paged_list_is_filtered_by_never_reach_the_database_unchecked(
 ):
     login(client, people["admin"])
     assert client.get(address.format(raw)).status_code == status
+
+
+def test_the_limit_plus_one_idiom_is_written_once():
+    academy = Path(__file__).parents[2] / "academy"
+    copies = [
+        str(path.relative_to(academy))
+        for path in academy.rglob("*.py")
+        if re.search(r"\.limit\([^)]*\+\s*1\)|\[:\s*(PAGE_SIZE|per_page)\]", path.read_text())
+        and path.name != "paging.py"
+    ]
+    assert copies == []
