@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask
 
+from academy import paths
 from academy.config import defaults, finalise
 
 
@@ -12,7 +15,11 @@ def create_app(config: dict | None = None) -> Flask:
     config = dict(config or {})
     app = Flask(
         __name__,
-        instance_path=config.pop("INSTANCE_PATH", None),
+        # An installed package's default instance folder is inside its virtualenv;
+        # production names one (absolute) outside it, e.g. /var/lib/academy.
+        instance_path=config.pop("INSTANCE_PATH", None)
+        or os.environ.get("ACADEMY_INSTANCE_PATH")
+        or None,
         instance_relative_config=True,
     )
     app.config.from_mapping(defaults(app.instance_path))
@@ -32,7 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     from academy import database
 
     database.configure_engines(app)
-    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    migrate.init_app(app, db, directory=str(paths.MIGRATIONS_DIR))
     # Then the request-level guards: sessions, CSRF on every POST, rate limits.
     from academy import sessions
 
@@ -41,6 +48,12 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     cache.init_app(app)
     mail.init_app(app)
+    if app.config["REDIS_URL"]:
+        # The queue's Redis must keep what it is given: warn once if it may not
+        # (the RQ worker starts through here too).
+        from academy.ops.redis_check import check_redis
+
+        check_redis(app.config["REDIS_URL"])
 
     from academy import security
 
@@ -59,6 +72,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     errors.init_app(app)
     _register_blueprints(app)
+
+    from academy import redaction
+
+    # Last: it learns from the URL map which routes carry a secret.
+    redaction.install(app)
 
     from academy.cli import academy_cli
 

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from academy.extensions import db
 from academy.models import Role
-from academy.services import ServiceError, accounts
+from academy.services import ServiceError, accounts, two_factor
 from academy.services.academies import academy_by_slug, ensure_academies
 
 academy_cli = AppGroup("academy", help="Run the Organising Academy's own commands.")
@@ -84,6 +84,13 @@ def seed_demo() -> None:
         accounts.grant_role(user, role, academy=academy)
         where = f" ({academy.full_name})" if academy else ""
         click.echo(f"  {role.value:<8} {email:<28} password: {password}{where}")
+        if user.must_have_second_factor:
+            # Staff and admins cannot use their pages without two-step sign-in.
+            secret, codes = two_factor.enrol_for_demo(user)
+            click.echo(
+                f"           two-step sign-in key: {two_factor.grouped(secret)} (add it to an "
+                f"authenticator app), or sign in with a recovery code: {codes[0]}"
+            )
     db.session.commit()
 
 

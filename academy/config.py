@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from academy import paths
 
 
 class ConfigError(RuntimeError):
@@ -30,7 +30,7 @@ def defaults(instance_path: str) -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "ACADEMY_BASE_URL": os.environ.get("ACADEMY_BASE_URL", "http://127.0.0.1:5000"),
         "ACADEMY_CURRICULUM_DIR": os.environ.get(
-            "ACADEMY_CURRICULUM_DIR", str(PROJECT_ROOT / "curriculum")
+            "ACADEMY_CURRICULUM_DIR", str(paths.CURRICULUM_DIR)
         ),
         "ACADEMY_CERTIFICATES_DIR": os.environ.get(
             "ACADEMY_CERTIFICATES_DIR", str(Path(instance_path) / "certificates")
@@ -59,6 +59,9 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "5 per 15 minutes",
+        # How long security events (academy/services/security_log.py) are kept; removed by
+        # `flask academy retention run`.
+        "SECURITY_LOG_DAYS": int(os.environ.get("ACADEMY_SECURITY_LOG_DAYS", "90")),
         "VERIFY_RATE_LIMIT": "60 per minute",
         # How long the staff home page's counts may be kept
         # (services/staff_counts.py).
@@ -83,6 +86,11 @@ def finalise(config: dict, instance_path: str) -> None:
     if production:
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
+        # The __Host- prefix makes the browser refuse the cookie unless it is Secure, has
+        # Path=/ and no Domain: no sibling subdomain can set or overwrite the session.
+        config["SESSION_COOKIE_NAME"] = "__Host-session"
+        config["SESSION_COOKIE_PATH"] = "/"
+        config["SESSION_COOKIE_DOMAIN"] = None
     if not config.get("SECRET_KEY"):
         if production:
             raise ConfigError(
@@ -111,7 +119,7 @@ def finalise(config: dict, instance_path: str) -> None:
         config.setdefault("CACHE_TYPE", "SimpleCache")
     config.setdefault("CACHE_KEY_PREFIX", "academy-cache:")
     if not config.get("MAIL_BACKEND"):
-        config["MAIL_BACKEND"] = "smtp" if config["MAIL_SERVER"] else "academy.mail.LogBackend"
+        config["MAIL_BACKEND"] = "smtp" if config["MAIL_SERVER"] else "academy.mail.LogEmailBackend"
 
 
 def _development_secret(instance: Path) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from academy.services import security_log
 
 log = logging.getLogger("academy.errors")
 
@@ -38,6 +40,10 @@ MESSAGES = {
 }
 
 
+# A 429 on these is a lock-out of sign-in, recorded as such in the security log.
+SIGN_IN_ENDPOINTS = frozenset({"auth.login", "auth.second_step"})
+
+
 def render_error(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, MESSAGES[500])
     return render_template(
@@ -56,6 +62,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.code == 403:
+            security_log.record_refusal("forbidden", 403)
+        elif error.code == 429:
+            locked = request.endpoint in SIGN_IN_ENDPOINTS
+            security_log.record_refusal("signin.locked" if locked else "rate-limited", 429)
         if error.code in MESSAGES:
             # A reason given to abort() (abort(400, description=...)) says more than ours.
             given = error.description if error.description != type(error).description else None

@@ -67,11 +67,12 @@ def date_and_time(moment: datetime | None, locale: str = DEFAULT_LOCALE) -> str:
     return f"{day_and_date(moment, locale)}, {clock(moment, locale)}"
 
 
-def short_date_and_time(moment: datetime | None, locale: str = DEFAULT_LOCALE) -> str:
-    """6 Dec 2026, 7.30pm (UK time): a moment in a table or a log."""
+def log_time(moment: datetime | None, locale: str = DEFAULT_LOCALE) -> str:
+    """6 Dec 2026, 19:30:05 (UK time): an entry in a log, to the second, on a 24-hour
+    clock so that entries of the same minute read in order."""
     if moment is None:
         return ""
-    return f"{short_date(moment, locale)}, {clock(moment, locale)}"
+    return f"{short_date(moment, locale)}, {uk_time(moment):%H:%M:%S}"
 
 
 def month_label(year: int, month: int, locale: str = DEFAULT_LOCALE) -> str:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import current_app
 from flask_mailman import EmailMessage
@@ -11,16 +14,37 @@ from flask_mailman.backends.base import BaseEmailBackend
 log = logging.getLogger("academy.mail")
 
 
-class LogBackend(BaseEmailBackend):
-    """Writes each message to the log instead of sending it (development default)."""
+class LogEmailBackend(BaseEmailBackend):
+    """Writes each message to the log instead of sending it (the default without MAIL_SERVER).
+
+    Flask-Mailman finds a backend given by dotted path only if the class name ends in
+    "EmailBackend" (as MAIL_BACKEND names it in academy.config).
+
+    Links in it that carry a secret are redacted in the log, like every log line
+    (academy.redaction). In development the whole message, links included, is also
+    written to instance/outbox/, so that a registration made with `make run` can
+    still be confirmed; never in production.
+    """
 
     def send_messages(self, email_messages):  # noqa: D102 - Mailman's interface
+        outbox = None
+        if current_app.config["ACADEMY_ENV"] != "production":
+            outbox = Path(current_app.instance_path) / "outbox"
+            outbox.mkdir(parents=True, exist_ok=True)
         for message in email_messages:
+            saved = ""
+            if outbox is not None:
+                path = outbox / f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}.txt"
+                path.write_text(
+                    f"To: {', '.join(message.to)}\nSubject: {message.subject}\n\n{message.body}"
+                )
+                saved = f"\n(The whole message, links included, is in {path}.)"
             log.warning(
-                "E-mail (not sent: no MAIL_SERVER configured)\nTo: %s\nSubject: %s\n\n%s",
+                "E-mail (not sent: no MAIL_SERVER configured)\nTo: %s\nSubject: %s\n\n%s%s",
                 ", ".join(message.to),
                 message.subject,
                 message.body,
+                saved,
             )
         return len(email_messages)
 

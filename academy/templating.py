@@ -6,7 +6,7 @@ because they all come from `academy.formatting` (UK time, CLDR month names):
     {{ cohort.starts_on | date }}              6 December 2026
     {{ invite.created_at | short_date }}       6 Dec 2026 (tables)
     {{ session.starts_at | date_and_time }}    Sunday 6 December 2026, 7.30pm
-    {{ entry.at | short_date_and_time }}       6 Dec 2026, 7.30pm (tables, logs)
+    {{ entry.at | log_time }}                  6 Dec 2026, 19:30:05 (logs)
     {{ session.ends_at | time }}               9pm
     {{ lesson.minutes | duration }}            1 hour 15 minutes
     {{ course.credit_hours | hours }}          6.5
@@ -53,7 +53,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "date": formatting.long_date,
     "short_date": formatting.short_date,
     "date_and_time": formatting.date_and_time,
-    "short_date_and_time": formatting.short_date_and_time,
+    "log_time": formatting.log_time,
     "time": formatting.clock,
     "duration": formatting.duration,
     "hours": formatting.hours,

@@ -350,7 +350,14 @@ class Redis:
 
 
 class Server:
-    def __init__(self, database_url: str, redis_url: str | None, prefix: str, workers: int):
+    def __init__(
+        self,
+        database_url: str,
+        redis_url: str | None,
+        prefix: str,
+        workers: int,
+        extra_env: dict | None = None,
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = base_env(database_url)
@@ -368,6 +375,7 @@ class Server:
         )
         if redis_url:
             env["REDIS_URL"] = redis_url
+        env.update(extra_env or {})
         (OUT / "access.log").unlink(missing_ok=True)
         self.log_path = OUT / "gunicorn.log"
         self.log = self.log_path.open("wb")

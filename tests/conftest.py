@@ -35,6 +35,29 @@ TEST_CURRICULUM = TESTS / "data" / "curriculum"
 SECRET = "test-secret-key-not-used-anywhere-else"
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: Argon2 is slow on purpose
+# The authenticator secret and recovery codes of every account made with a second factor.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+RECOVERY_CODES = tuple(f"TEST-CODE-{n:04d}-ABCD" for n in range(10))
+
+
+def totp_code(offset_steps: int = 0) -> str:
+    """The code an authenticator app holding TOTP_SECRET shows now (or steps away)."""
+    import time
+
+    import pyotp
+
+    return pyotp.TOTP(TOTP_SECRET).at(time.time() + 30 * offset_steps)
+
+
+def give_second_factor(user: User) -> None:
+    """Set up two-step sign-in as the account page would, with TOTP_SECRET and RECOVERY_CODES."""
+    from academy.services import two_factor
+    from academy.timeutil import utcnow
+
+    user.totp_secret = two_factor.seal(TOTP_SECRET)
+    user.totp_enabled_at = utcnow()
+    user.totp_last_step = None
+    user.recovery_code_hashes = " ".join(two_factor._recovery_hash(c) for c in RECOVERY_CODES)
 
 
 # Databases -------------------------------------------------------------------------
@@ -123,11 +146,12 @@ class BrowserLikeClient(FlaskClient):
     def csrf_token(self) -> str:
         """The token a form on this client's session would carry (as Flask-WTF makes it)."""
         serializer = self.application.session_interface.get_signing_serializer(self.application)
-        cookie = self.get_cookie("session")
+        name = self.application.config["SESSION_COOKIE_NAME"]
+        cookie = self.get_cookie(name)
         data = serializer.loads(cookie.value) if cookie else {}
         if "csrf_token" not in data:
             data["csrf_token"] = uuid.uuid4().hex
-            self.set_cookie("session", serializer.dumps(data))
+            self.set_cookie(name, serializer.dumps(data))
         return URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token").dumps(data["csrf_token"])
 
     def post(self, *args, csrf: bool = True, **kwargs):
@@ -232,7 +256,12 @@ def outbox(app) -> list:
 
 @pytest.fixture
 def make_user(app) -> Callable[..., User]:
-    """make_user(roles=("trainer",), academy="north-west", name=..., email=...)."""
+    """make_user(roles=("trainer",), academy="north-west", name=..., email=...).
+
+    Staff and admins get a second factor (TOTP_SECRET), as every real one must have
+    before using their pages; `second_factor=False` makes one who has not set it up yet,
+    `second_factor=True` gives one to anybody.
+    """
 
     def make(
         *,
@@ -240,6 +269,7 @@ def make_user(app) -> Callable[..., User]:
         name: str = "Test Member",
         roles: tuple[str, ...] = (),
         academy: str | None = None,
+        second_factor: bool | None = None,
     ) -> User:
         user = accounts.create_user(
             email or f"user-{uuid.uuid4().hex[:10]}@example.org",
@@ -251,6 +281,10 @@ def make_user(app) -> Callable[..., User]:
         place = academy_by_slug(academy) if academy else None
         for role in roles:
             accounts.grant_role(user, role, academy=place or academy_by_slug("north-west"))
+        if second_factor is None:
+            second_factor = user.must_have_second_factor
+        if second_factor:
+            give_second_factor(user)
         db.session.commit()
         return user
 

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -73,3 +73,41 @@ def equality_form(questions: list[Question], answers: dict[str, str]) -> FlaskFo
         (question, form["q_" + question.slug.replace("-", "_")]) for question in questions
     ]
     return form
+
+
+def _code_field(label: str = "Code from the app") -> StringField:
+    return StringField(
+        label,
+        description="The 6 digits your authenticator app shows now.",
+        validators=[
+            DataRequired("Enter the code from your authenticator app."),
+            Length(max=40, message="That is too long."),
+        ],
+    )
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = _code_field()
+
+
+class RecoveryCodesForm(FlaskForm):
+    code = StringField(
+        "Code from the app, or a recovery code",
+        validators=[
+            DataRequired("Enter a code to confirm it is you."),
+            Length(max=40, message="That is too long."),
+        ],
+    )
+
+
+class TwoFactorOffForm(FlaskForm):
+    password = PasswordField(
+        "Your password", validators=[DataRequired("Enter your password to confirm.")]
+    )
+    code = StringField(
+        "Code from the app, or a recovery code",
+        validators=[
+            DataRequired("Enter a code to confirm it is you."),
+            Length(max=40, message="That is too long."),
+        ],
+    )

@@ -11,6 +11,7 @@ from academy.account.forms import (
     WithdrawForm,
     equality_form,
 )
+from academy.auth.forms import ConfirmForm
 from academy.extensions import db, limiter
 from academy.passwords import verify_password
 from academy.services import ServiceError, access_log, equality, privacy
@@ -73,17 +74,27 @@ def change_email():
     return render_template("account/email.html", form=form)
 
 
-@bp.get("/email/confirm/<token>")
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
 @public
 def confirm_email(token: str):
-    try:
-        privacy.confirm_email_change(token)
-    except ServiceError as error:
-        return render_template("auth/link_problem.html", message=str(error)), 400
-    db.session.commit()
-    logout_user()
-    flash("Your e-mail address has been changed. Please sign in with the new one.", "success")
-    return redirect(url_for("auth.login"))
+    """The link sent to a new address: its page has a button; only the button changes it.
+
+    Whether the link is still good is known only once it is used (the rule is
+    privacy.confirm_email_change's): an expired or used link then gets a clear
+    message and changes nothing.
+    """
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            privacy.confirm_email_change(token)
+        except ServiceError as error:
+            db.session.rollback()
+            return render_template("auth/link_problem.html", message=str(error)), 400
+        db.session.commit()
+        logout_user()
+        flash("Your e-mail address has been changed. Please sign in with the new one.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("account/confirm_email.html", form=form)
 
 
 @bp.route("/export", methods=["GET", "POST"])

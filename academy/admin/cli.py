@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from academy.extensions import db
-from academy.services import privacy
+from academy.services import privacy, security_log
 
 retention_cli = AppGroup("retention", help="Anonymise unused accounts; delete stale registrations.")
 
@@ -14,19 +15,24 @@ retention_cli = AppGroup("retention", help="Anonymise unused accounts; delete st
 @retention_cli.command("run")
 @click.option("--dry-run", is_flag=True, help="Only say how many accounts would be affected.")
 def run(dry_run: bool) -> None:
-    """Anonymise accounts unused beyond the retention period; delete unconfirmed ones."""
+    """Anonymise accounts unused beyond the retention period; delete unconfirmed ones;
+    remove security events older than SECURITY_LOG_DAYS."""
     days = privacy.retention_days()
+    event_days = current_app.config["SECURITY_LOG_DAYS"]
+    events = security_log.remove_older_than(event_days, dry_run=dry_run)
     if dry_run:
         preview = privacy.retention_preview()
         click.echo(
             f"Would anonymise {preview['inactive']} accounts unused for {days} days and delete "
             f"{preview['unconfirmed']} registrations unconfirmed after "
-            f"{privacy.UNCONFIRMED_DAYS} days."
+            f"{privacy.UNCONFIRMED_DAYS} days, and remove {events} security events older than "
+            f"{event_days} days."
         )
         return
     result = privacy.run_retention()
     db.session.commit()
     click.echo(
         f"Anonymised {result['anonymised']} accounts unused for {days} days; deleted "
-        f"{result['deleted']} unconfirmed registrations."
+        f"{result['deleted']} unconfirmed registrations; removed {events} security events "
+        f"older than {event_days} days."
     )

@@ -141,3 +141,7 @@ class QuestionForm(FlaskForm):
 
 class ToggleForm(FlaskForm):
     pass
+
+
+class ResetTwoFactorForm(FlaskForm):
+    pass

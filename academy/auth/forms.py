@@ -64,3 +64,18 @@ class ChangePasswordForm(NewPasswordForm):
     current = PasswordField(
         "Current password", validators=[DataRequired("Enter your current password.")]
     )
+
+
+class CodeForm(FlaskForm):
+    """The second step of signing in."""
+
+    code = StringField(
+        "Code",
+        description="The 6-digit code your authenticator app shows now, or one of your "
+        "recovery codes.",
+        validators=[DataRequired("Enter the code."), Length(max=40, message="That is too long.")],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button: following an e-mailed link only shows it, posting it acts."""

@@ -3,17 +3,20 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from academy.access import public, signed_in
+from academy.access import public, second_factor_setup, signed_in
+from academy.auth import second_step
 from academy.auth.blueprint import bp
 from academy.auth.forms import (
     ChangePasswordForm,
+    CodeForm,
+    ConfirmForm,
     ForgotForm,
     LoginForm,
     NewPasswordForm,
     RegisterForm,
 )
 from academy.extensions import db, limiter
-from academy.services import ServiceError, accounts
+from academy.services import ServiceError, accounts, security_log
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -35,39 +38,112 @@ def _login_account_key() -> str:
     return "login-account:" + accounts.normalise_email(request.form.get("email", ""))
 
 
+def _second_step_account_key() -> str:
+    # The same key as the password step's: tries at either step count towards one limit.
+    pending = second_step.current()
+    return "login-account:" + (pending.email if pending else "")
+
+
 def _failed(response) -> bool:
     # Only failed attempts count towards the limit; a success redirects.
     return response.status_code != 302
 
 
-@bp.route("/login", methods=["GET", "POST"])
-@public
-@limiter.limit(
+# Every try at either step of signing in, per account and per address (shared limits: the
+# same counters whichever step the try is made at).
+_per_account = limiter.shared_limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    scope="sign-in-account",
     key_func=_login_account_key,
     methods=["POST"],
     deduct_when=_failed,
 )
-@limiter.limit("30 per 15 minutes", methods=["POST"], deduct_when=_failed)
+_per_account_second_step = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    scope="sign-in-account",
+    key_func=_second_step_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+_per_address = limiter.shared_limit(
+    "30 per 15 minutes", scope="sign-in-address", methods=["POST"], deduct_when=_failed
+)
+
+DID_NOT_WORK = (
+    "That did not work. Either the code is not right, or the e-mail address or password you "
+    "gave before it was not. Check the code and try again, or start again from the sign-in page."
+)
+
+
+def _second_step_page(form: CodeForm):
+    """The one page every sign-in that has not simply succeeded gets (see second_step)."""
+    target = request.args.get("next")
+    action = url_for("auth.second_step", next=target if is_safe_next(target) else None)
+    return render_template("auth/second_step.html", form=form, action=action)
+
+
+def _sign_in(user):
+    accounts.record_sign_in(user)
+    db.session.commit()
+    second_step.finish()
+    login_user(user)
+    return redirect(_after_login_url())
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@_per_account
+@_per_address
 def login():
     if current_user.is_authenticated:
         return redirect(_after_login_url())
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
-        if user is not None:
-            db.session.commit()
-            login_user(user)
-            return redirect(_after_login_url())
-        form.password.errors.append(
-            "The e-mail address or password is not right. If you registered recently, "
-            "follow the link we e-mailed you first."
-        )
+        check = accounts.check_password(form.email.data, form.password.data)
+        if check.ok and not check.user.has_second_factor:
+            return _sign_in(check.user)
+        # A right password for an account with a second factor, or anything wrong: the
+        # same page, the same cookie, the same one write (see academy.auth.second_step).
+        security_log.record("signin.second-step" if check.ok else "signin.failed", user=check.user)
+        db.session.commit()
+        second_step.start(form.email.data, check)
+        return _second_step_page(CodeForm(formdata=None))
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/login/code", methods=["GET", "POST"], endpoint="second_step")
+@public
+@_per_account_second_step
+@_per_address
+def second_step_view():
+    if current_user.is_authenticated:
+        return redirect(_after_login_url())
+    pending = second_step.current()
+    if pending is None or pending.expired:
+        second_step.finish()
+        flash(
+            "Please sign in again: that page had been open too long."
+            if pending
+            else "Please sign in with your e-mail address and password first.",
+            "info",
+        )
+        return redirect(url_for("auth.login", next=request.args.get("next")))
+    form = CodeForm()
+    if form.validate_on_submit():
+        user = second_step.check(pending, form.code.data)
+        if user is not None:
+            return _sign_in(user)
+        security_log.record(
+            "2fa.failed" if pending.password_ok else "signin.failed", user=pending.user_id or None
+        )
+        db.session.commit()
+        form.code.errors.append(DID_NOT_WORK)
+    return _second_step_page(form)
 
 
 @bp.post("/logout")
 @signed_in
+@second_factor_setup
 def logout():
     # Ends this person's sessions everywhere, not only the cookie in this browser.
     accounts.sign_out_everywhere(current_user)
@@ -101,18 +177,26 @@ def check_email():
     return render_template("auth/check_email.html")
 
 
-@bp.get("/confirm/<token>")
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
 @public
 def confirm(token: str):
+    """The link in the registration e-mail: its page has a button; only the button confirms.
+
+    Opening the link changes nothing and signs nobody in (a link can be opened by a
+    mail scanner, or sent by an attacker to a victim to sign them in to the
+    attacker's account). Confirming does not sign in either: the person signs in
+    with their password next.
+    """
     try:
-        user = accounts.confirm(token)
+        accounts.confirmation_user(token)
     except ServiceError as error:
         return render_template("auth/link_problem.html", message=str(error)), 400
-    db.session.commit()
-    if user.is_active:
-        login_user(user)
-        flash("Welcome to the Organising Academy. Your account is ready.", "success")
-    return redirect(url_for("main.home"))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        accounts.confirm(token)
+        db.session.commit()
+        return render_template("auth/confirmed.html")
+    return render_template("auth/confirm.html", form=form)
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])

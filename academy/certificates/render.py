@@ -38,13 +38,13 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from academy import formatting
+from academy import formatting, paths
 
 log = logging.getLogger(__name__)
 
 #: The template shipped with the application (``certificates/default/`` at the
-#: top of the repository).
-DEFAULT_TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "certificates" / "default"
+#: top of the repository, or its copy in an installed wheel).
+DEFAULT_TEMPLATE_DIR = paths.CERTIFICATES_DIR / "default"
 
 HTML_NAME = "certificate.html"
 CSS_NAME = "certificate.css"

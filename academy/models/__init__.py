@@ -39,3 +39,4 @@ from academy.models.privacy import (  # noqa: F401
     Erasure,
     PrivacySetting,
 )
+from academy.models.security import SecurityEvent  # noqa: F401

@@ -23,6 +23,8 @@ class Role(enum.StrEnum):
 
 # Roles that are held in a particular academy rather than across the site.
 ACADEMY_ROLES = (Role.TRAINER, Role.STAFF)
+# Roles that may not use their pages without a second factor (academy/access.py).
+SECOND_FACTOR_ROLES = (Role.STAFF.value, Role.ADMIN.value)
 
 
 def new_session_version() -> str:
@@ -49,6 +51,15 @@ class User(db.Model):
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Whether the public verification page may show the holder's name.
     show_name_on_verification: Mapped[bool] = mapped_column(default=False)
+    # Two-factor sign-in (academy/services/two_factor.py). The TOTP secret is kept
+    # encrypted (a Fernet token whose key is derived from SECRET_KEY), so a copy of
+    # the database alone does not give it away.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last 30-second time step whose code was accepted: a code is never taken twice.
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # SHA-256 of each recovery code not yet used, space-separated; a used one is removed.
+    recovery_code_hashes: Mapped[str | None] = mapped_column(sa.Text)
 
     role_grants: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -88,6 +99,16 @@ class User(db.Model):
 
     def end_all_sessions(self) -> None:
         self.session_version = new_session_version()
+
+    # Two-factor sign-in -------------------------------------------------------
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_enabled_at is not None
+
+    @property
+    def must_have_second_factor(self) -> bool:
+        """Staff and admins reach members' data: a password alone is not enough for them."""
+        return self.has_role(*SECOND_FACTOR_ROLES)
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"

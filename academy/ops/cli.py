@@ -31,6 +31,8 @@ def worker(burst: bool, queue_name: str) -> None:
     # RQ forks a work horse for each job: it must start with an empty pool,
     # never with a connection this process holds.
     dispose_engines(app, close=True)
+    # create_app has checked that this Redis keeps its data and never evicts it
+    # (academy/ops/redis_check.py), and warned if not.
     connection = Redis.from_url(app.config["REDIS_URL"])
     rq_worker = Worker([Queue(queue_name, connection=connection)], connection=connection)
     rq_worker.work(burst=burst, with_scheduler=False)

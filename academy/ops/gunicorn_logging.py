@@ -11,14 +11,16 @@ from datetime import UTC, datetime
 from gunicorn.glogging import Logger
 
 from academy.logging_setup import JsonFormatter
-
-# Signed links (account confirmation, password reset) carry their token in the
-# path; a log line must not hand a working link to whoever reads the logs.
-_LONG_SEGMENT = 40
+from academy.redaction import redact
 
 
-def redact_path(path: str) -> str:
-    return "/".join("[redacted]" if len(part) > _LONG_SEGMENT else part for part in path.split("/"))
+def redact_path(path: str, query: str = "") -> str:
+    """The path (and query string) of an access line, with every secret redacted.
+
+    Which parts are secrets is declared by route (academy.access.SECRET_URL_ARGUMENTS);
+    a log line must not hand a working link to whoever reads the logs.
+    """
+    return redact(path + ("?" + query if query else ""))
 
 
 class JsonLogger(Logger):
@@ -46,7 +48,7 @@ class JsonLogger(Logger):
                 "logger": "gunicorn.access",
                 "remote": environ.get("REMOTE_ADDR"),
                 "method": environ.get("REQUEST_METHOD"),
-                "path": redact_path(environ.get("PATH_INFO", "")),
+                "path": redact_path(environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")),
                 "status": int(str(status).split(None, 1)[0]),
                 "bytes": getattr(resp, "sent", None),
                 "duration_ms": round(request_time.total_seconds() * 1000, 2),

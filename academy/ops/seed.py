@@ -507,7 +507,12 @@ def _generate(  # noqa: PLR0915 - one long recipe, read top to bottom
     roles: list[tuple] = []
     academy_roles: list[tuple] = []
 
-    def person(email: str, name: str, created: datetime) -> int:
+    # Staff cannot use their pages without two-step sign-in (academy/access.py).
+    from academy.services import two_factor
+
+    staff_second_factor = two_factor.seal(two_factor.new_secret())
+
+    def person(email: str, name: str, created: datetime, second_factor: bool = False) -> int:
         nonlocal user_id
         uid = user_id
         user_id += 1
@@ -523,13 +528,15 @@ def _generate(  # noqa: PLR0915 - one long recipe, read top to bottom
                 created,
                 clock.after(created, 200),
                 rng.random() < 0.3,
+                staff_second_factor if second_factor else None,
+                created if second_factor else None,
             )
         )
         return uid
 
     staff_ids = {}
     for academy_id, slug, _full in academies:
-        uid = person(f"staff-{slug}@{BENCH_DOMAIN}", _name(rng), clock.moments[0])
+        uid = person(f"staff-{slug}@{BENCH_DOMAIN}", _name(rng), clock.moments[0], True)
         staff_ids[academy_id] = uid
         roles.append((uid, "staff", clock.moments[0]))
         academy_roles.append((uid, academy_id, "staff", clock.moments[0]))
@@ -576,6 +583,8 @@ def _generate(  # noqa: PLR0915 - one long recipe, read top to bottom
             "created_at",
             "last_login_at",
             "show_name_on_verification",
+            "totp_secret",
+            "totp_enabled_at",
         ],
         users,
     )

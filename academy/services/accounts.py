@@ -10,6 +10,7 @@ address what happened.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -86,8 +87,13 @@ def register(email: str, display_name: str, password: str) -> None:
     )
 
 
-def confirm(token: str) -> User:
-    """Finish a registration from the e-mailed link."""
+def confirmation_user(token: str) -> User:
+    """The account an e-mailed confirmation link is for, if it can still be confirmed.
+
+    Reads only: the link's page shows a button, and only posting it confirms
+    (a link opened by a mail scanner, or mailed to someone by an attacker,
+    changes nothing by being opened).
+    """
     try:
         data = _serializer("confirm").loads(token, max_age=CONFIRM_MAX_AGE)
     except SignatureExpired as error:
@@ -95,27 +101,68 @@ def confirm(token: str) -> User:
     except BadSignature as error:
         raise ServiceError("This link is not valid. Check you copied all of it.") from error
     user = db.session.get(User, data.get("u"))
-    if user is None:
+    if user is None or user.disabled_at is not None:
         raise ServiceError("This link is not valid. Check you copied all of it.")
-    if user.confirmed_at is None:
-        user.confirmed_at = utcnow()
+    if user.confirmed_at is not None:
+        raise ServiceError(
+            "This link has already been used: the account is confirmed. Please sign in."
+        )
+    return user
+
+
+def confirm(token: str) -> User:
+    """Finish a registration from the e-mailed link. Does not sign anyone in."""
+    user = confirmation_user(token)
+    user.confirmed_at = utcnow()
     return user
 
 
 # Signing in -------------------------------------------------------------------
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active account with this e-mail and password, or None (same time either way)."""
+@dataclass(frozen=True)
+class PasswordCheck:
+    """What the password step found. `user` is set whenever the e-mail has an account."""
+
+    user: User | None
+    ok: bool  # an active account, and the right password for it
+
+
+def check_password(email: str, password: str) -> PasswordCheck:
+    """Check an e-mail and password: one Argon2 verification whether or not the account exists.
+
+    A right password whose stored hash was made with older parameters is hashed
+    again with today's (passwords.needs_rehash) and stored, here, at the first
+    step. That costs one more hash, so that attempt takes longer than a wrong
+    one; doing the same extra work for wrong passwords instead would make every
+    attempt on a registered address slower than on an unknown one, repeatably,
+    which would show who has an account. The extra hash happens once per account
+    and parameter change (the hash is then current), and every account with a
+    second factor has signed in, and so been upgraded, since setting it up.
+    """
     user = find_user_by_email(email)
-    if not verify_password(user.password_hash if user else None, password):
-        return None
-    if not user.is_active:
-        return None
-    if needs_rehash(user.password_hash):
+    right = verify_password(user.password_hash if user else None, password)
+    ok = right and user is not None and user.is_active
+    if ok and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    return PasswordCheck(user=user, ok=ok)
+
+
+def record_sign_in(user: User) -> None:
+    """The person is signed in (after their second factor, if they have one)."""
     user.last_login_at = utcnow()
-    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active account with this e-mail and password, or None (same time either way).
+
+    For accounts without a second factor; `check_password` is the first of two steps.
+    """
+    check = check_password(email, password)
+    if not check.ok:
+        return None
+    record_sign_in(check.user)
+    return check.user
 
 
 def sign_out_everywhere(user: User) -> None:

@@ -20,7 +20,7 @@ from academy.services.academies import academy_by_slug
 from academy.timeutil import utcnow
 from tests.browser.helpers import assert_phone_ready, sign_in
 from tests.certificates.conftest import qr_codes
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, give_second_factor
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +34,7 @@ def people(live_server):
             "staff.certs@example.org", "Stella Staff", PASSWORD, check_password=False
         )
         accounts.grant_role(staff, "staff", academy=north_west)
+        give_second_factor(staff)
         trainer = accounts.create_user(
             "trainer.certs@example.org", "Trevor Trainer", PASSWORD, check_password=False
         )

@@ -8,7 +8,7 @@ import pytest
 from academy.extensions import db
 from academy.services import accounts, privacy
 from tests.browser.helpers import assert_phone_ready, sign_in
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, give_second_factor
 
 pytestmark = pytest.mark.browser
 
@@ -21,6 +21,7 @@ def test_an_admin_extends_a_request_and_the_member_reads_why(live_server, browse
             "requests.admin@example.org", "Ade Admin", PASSWORD, check_password=False
         )
         accounts.grant_role(admin, "admin")
+        give_second_factor(admin)
         member = accounts.create_user(
             "requests.member@example.org", "Mari Member", PASSWORD, check_password=False
         )

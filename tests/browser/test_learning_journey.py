@@ -11,9 +11,11 @@ import urllib.request
 import pytest
 from sqlalchemy import select
 
-from tests.browser.helpers import assert_phone_ready
+from tests.browser.helpers import assert_phone_ready, sign_in
 
-pytestmark = pytest.mark.browser
+# The journey names the questions it answers: the listening quiz asks its first three, in
+# order (the real random draw is tested in tests/learn).
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("written_order")]
 
 PASSWORD = "a perfectly long passphrase"
 
@@ -31,7 +33,9 @@ def _register(live_server, page, name: str, email: str) -> None:
     (message,) = outbox
     link = re.search(r"(http://127\.0\.0\.1:\d+/confirm/\S+)", message.body).group(1)
     page.goto(link)
-    assert page.get_by_role("button", name="Sign out").is_visible()
+    page.get_by_role("button", name="Confirm my account").click()
+    page.get_by_role("heading", name="Your account is confirmed").wait_for()
+    sign_in(page, live_server.url, email, PASSWORD)
 
 
 def _answer_listening_quiz(page, *, right: bool) -> None:

@@ -9,7 +9,7 @@ from academy.extensions import db
 from academy.services import accounts
 from academy.services.academies import academy_by_slug
 from tests.browser.helpers import assert_phone_ready, sign_in
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, give_second_factor
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +20,7 @@ def test_staff_preview_a_course_without_enrolling(live_server, page):
             "preview.staff@example.org", "Priya Preview", PASSWORD, check_password=False
         )
         accounts.grant_role(staff, "staff", academy=academy_by_slug("north-west"))
+        give_second_factor(staff)
         db.session.commit()
     sign_in(page, live_server.url, "preview.staff@example.org")
 

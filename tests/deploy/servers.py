@@ -64,14 +64,20 @@ class SharedDatabase:
         return self.database.schema is not None
 
     def make_member(self, email: str, name: str = "Test Member", roles=(), academy=None):
-        """A confirmed account whose password is tests.conftest.PASSWORD; returns its id."""
+        """A confirmed account whose password is tests.conftest.PASSWORD; returns its id.
+
+        Staff and admins get two-step sign-in with tests.conftest.TOTP_SECRET, as they must.
+        """
         from academy.services.academies import academy_by_slug
+        from tests.conftest import give_second_factor
 
         with self.app.app_context():
             user = accounts.create_user(email, name, "unused", check_password=False)
             user.password_hash = _PASSWORD_HASH
             for role in roles:
                 accounts.grant_role(user, role, academy=academy_by_slug(academy or "north-west"))
+            if user.must_have_second_factor:
+                give_second_factor(user)
             db.session.commit()
             return user.id
 

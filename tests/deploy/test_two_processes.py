@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, totp_code
 from tests.deploy.servers import (
     Client,
     RedisDatabase,
@@ -121,10 +121,17 @@ def test_a_job_queued_by_one_process_is_run_by_the_worker(cluster):
         cluster["worker"].output()
     )
 
-    # Following the e-mailed link on the other process confirms and signs in.
+    # The e-mailed link's button, on the other process, confirms; then the newcomer signs in.
     link = re.search(r"http://127\.0\.0\.1(/confirm/\S+)", message).group(1)
     on_b = Client(cluster["b"].url)
-    assert on_b.get(link).status == 302
+    assert on_b.get(link).status == 200
+    confirmed = on_b.post(link, {})
+    assert confirmed.status == 200
+    assert "Now sign in" in confirmed.body
+    signed_in = on_b.post(
+        "/login", {"email": "queued@example.org", "password": "lantern orchard velvet compass"}
+    )
+    assert signed_in.status == 302, signed_in.body
     assert on_b.get("/account/password").status == 200
 
 
@@ -137,6 +144,8 @@ def test_staff_counts_kept_in_the_shared_cache_are_forgotten_by_every_process(cl
     course_id, academy_id = database.complete_course(finisher)
     on_a = Client(cluster["a"].url)
     answer = on_a.post("/login", {"email": "counter@example.org", "password": PASSWORD})
+    assert answer.status == 200, answer.body  # staff: the second step
+    answer = on_a.post("/login/code", {"code": totp_code()})
     assert answer.status == 302, answer.body
     assert "1 member is waiting for a certificate" in on_a.get("/staff/").body
     assert "1 member is waiting for a certificate" in on_a.get("/staff/").body

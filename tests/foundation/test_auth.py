@@ -28,7 +28,7 @@ def _strip_tokens(html: str) -> str:
 # Registration ---------------------------------------------------------------------
 
 
-def test_registration_sends_a_link_that_creates_a_signed_in_account(client, outbox):
+def test_registration_sends_a_link_whose_button_confirms_the_account(client, outbox):
     response = client.post("/register", data=GOOD)
     assert response.status_code == 302
     assert response.location.endswith("/register/check-your-email")
@@ -37,9 +37,19 @@ def test_registration_sends_a_link_that_creates_a_signed_in_account(client, outb
     assert not user.is_active
     (message,) = outbox
     link = re.search(r"http://academy\.test(/confirm/\S+)", message.body).group(1)
-    response = client.get(link)
-    assert response.status_code == 302
+    # Opening the link changes nothing: it shows a button.
+    page = client.get(link)
+    assert page.status_code == 200
+    assert "Confirm my account" in page.get_data(as_text=True)
+    assert user.confirmed_at is None
+    # The button confirms, and does not sign anyone in: they sign in next.
+    response = client.post(link)
+    assert response.status_code == 200
+    assert "Now sign in" in response.get_data(as_text=True)
     assert user.confirmed_at is not None
+    assert "Sign out" not in client.get("/").get_data(as_text=True)
+    response = client.post("/login", data={"email": GOOD["email"], "password": GOOD["password"]})
+    assert response.status_code == 302
     assert "Sign out" in client.get("/").get_data(as_text=True)
 
 
@@ -121,6 +131,9 @@ def test_login_does_the_same_work_for_unknown_and_registered_emails(app, make_us
         def verify(self, *args):
             calls.append(args[0])
             return real.verify(*args)
+
+        def check_needs_rehash(self, stored):
+            return real.check_needs_rehash(stored)
 
     monkeypatch.setattr(passwords, "_hasher", Counting())
     assert accounts.authenticate("known@example.org", "wrong password") is None

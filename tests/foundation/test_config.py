@@ -118,3 +118,31 @@ def test_error_pages_use_the_layout(app, code):
     body = response.get_data(as_text=True)
     assert 'class="skip-link"' in body
     assert "<h1>" in body
+
+
+def test_production_names_the_session_cookie_with_the_host_prefix(tmp_path, database, make_user):
+    """__Host-session: the browser keeps it only if Secure, Path=/ and without Domain."""
+    app = create_app(base_config(tmp_path, database, ACADEMY_ENV="production"))
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
+    from tests.conftest import BrowserLikeClient
+
+    app.test_client_class = BrowserLikeClient
+    client = app.test_client()
+    page = client.get("/login", base_url="https://academy.test")
+    (cookie,) = page.headers.getlist("Set-Cookie")
+    name, _, attributes = cookie.partition("; ")
+    parts = {part.split("=", 1)[0].lower(): part for part in attributes.split("; ")}
+    assert name.startswith("__Host-session=")
+    assert {"secure", "httponly", "path", "samesite"} <= set(parts)
+    assert parts["path"] == "Path=/"
+    assert parts["samesite"] == "SameSite=Lax"
+    assert "domain" not in parts
+    # The test client's CSRF helper reads the cookie by the app's name, in production too.
+    assert client.csrf_token()
+
+
+def test_development_keeps_the_plain_cookie_name(app, client):
+    assert app.config["SESSION_COOKIE_NAME"] == "session"
+    client.get("/login")
+    assert client.get_cookie("session") is not None
+    assert client.csrf_token()

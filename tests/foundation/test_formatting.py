@@ -40,12 +40,19 @@ def test_the_clock_in_house_style(hour, minute, shown):
 def test_short_forms_for_tables_and_charts_follow_cldr():
     assert formatting.short_date(date(2026, 9, 6)) == "6 Sept 2026"
     assert formatting.short_date(date(2026, 6, 6)) == "6 Jun 2026"
-    assert formatting.short_date_and_time(SUMMER_NIGHT) == "7 Jul 2026, 12.30am"
+    assert formatting.log_time(SUMMER_NIGHT.replace(second=5)) == "7 Jul 2026, 00:30:05"
     assert formatting.month_label(2026, 9) == "Sept 2026"
 
 
 def test_nothing_is_shown_for_nothing():
-    for name in ("long_date", "short_date", "day_and_date", "date_and_time", "iso_date"):
+    for name in (
+        "long_date",
+        "short_date",
+        "day_and_date",
+        "date_and_time",
+        "log_time",
+        "iso_date",
+    ):
         assert getattr(formatting, name)(None) == ""
 
 
@@ -73,13 +80,13 @@ def test_templates_use_the_filters_by_their_names(app):
     with app.test_request_context():
         shown = render_template_string(
             "{{ m | date }}|{{ m | short_date }}|{{ m | date_and_time }}|{{ m | time }}|"
-            "{{ m | short_date_and_time }}|{{ 75 | duration }}|{{ 6.5 | hours }}|"
+            "{{ m | log_time }}|{{ 75 | duration }}|{{ 6.5 | hours }}|"
             "{{ 6.5 | credit_hours }}|{{ 'certificate.issue' | audit_action }}|{{ none | date }}",
             m=SUMMER_NIGHT,
             none=None,
         )
     assert shown == (
-        "7 July 2026|7 Jul 2026|Tuesday 7 July 2026, 12.30am|12.30am|7 Jul 2026, 12.30am|"
+        "7 July 2026|7 Jul 2026|Tuesday 7 July 2026, 12.30am|12.30am|7 Jul 2026, 00:30:00|"
         "1 hour 15 minutes|6.5|6.5 credit hours|Certificate issued|"
     )
     assert set(FILTERS) <= set(app.jinja_env.filters)

@@ -137,6 +137,7 @@ PAGED = [
     ("staff", "/staff/promotions", "trainers", False),
     ("staff", "/staff/audit", "page", False),
     ("admin", "/admin/access-log", "page", False),
+    ("admin", "/admin/security-log", "page", False),
 ]
 
 

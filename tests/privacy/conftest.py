@@ -27,7 +27,7 @@ from academy.models import (
     User,
 )
 from academy.models.certificates import CertificateBatch
-from academy.services import accounts, certificates, equality, privacy
+from academy.services import accounts, certificates, equality, privacy, security_log
 from academy.services.academies import academy_by_slug
 from academy.services.access_log import record_access
 from academy.services.audit import record
@@ -78,7 +78,8 @@ def _learning(person: User, course: Course, *, answer_text: str) -> None:
 
 @pytest.fixture
 def world(app, make_user) -> World:
-    member = make_user(name=MEMBER_NAME, email=MEMBER_EMAIL)
+    # The member is staff too (below), and staff must have two-step sign-in.
+    member = make_user(name=MEMBER_NAME, email=MEMBER_EMAIL, second_factor=True)
     other = make_user(name=OTHER_NAME, email=OTHER_EMAIL)
     trainer = make_user(name="Trinity Tutor", email="trinity.tutor@example.org", roles=("trainer",))
     staff = make_user(name="Stella Officer", email="stella.officer@example.org", roles=("staff",))
@@ -205,6 +206,8 @@ def world(app, make_user) -> World:
     record("test.letter", actor=staff, subject=other, note=f"copied to {MEMBER_EMAIL.upper()}")
     record_access(staff, member, "admin.member-page")
     record_access(member, other, "cohort.csv-export", target=f"cohort:{cohort.id}")
+    # A failed sign-in on the member's account, in the security log.
+    security_log.record("signin.failed", user=member)
     request = privacy.open_request(member, "export", actor=staff, channel="staff")
     privacy.complete_request(request, actor=member)
     equality.save_answers(member, {"gender": "man", "ethnic-group": "mixed", "disability": "yes"})

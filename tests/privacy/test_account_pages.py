@@ -160,7 +160,13 @@ def test_changing_the_email_needs_the_link_sent_to_the_new_address(
     assert user.email == "old.address@example.org"  # not until the link is followed
     [message] = outbox
     assert message.to == ["new.address@example.org"]
-    response = client.get(_link(message))
+    # Opening the link changes nothing: its page has a button, and the button changes it.
+    page = client.get(_link(message))
+    assert page.status_code == 200
+    assert "Use this e-mail address" in page.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.email == "old.address@example.org"
+    response = client.post(_link(message))
     assert response.status_code == 302
     db.session.refresh(user)
     assert user.email == "new.address@example.org"
@@ -172,7 +178,9 @@ def test_changing_the_email_needs_the_link_sent_to_the_new_address(
     )
     assert request.kind == "correction"
     # The link works once, and the old sessions are over.
-    assert client.get(_link(message)).status_code == 400
+    used = client.post(_link(message))
+    assert used.status_code == 400
+    assert "already been used" in used.get_data(as_text=True)
     assert client.get("/account/").status_code == 302
 
 
