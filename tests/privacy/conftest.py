@@ -21,17 +21,18 @@ from academy.models import (
     Course,
     Enrolment,
     LessonCompletion,
-    QuizAttempt,
     TrainerLineage,
     TrainerPromotion,
     User,
 )
 from academy.models.certificates import CertificateBatch
-from academy.services import accounts, certificates, equality, privacy, security_log
+from academy.services import accounts, certificates, equality, learning, privacy, security_log
 from academy.services.academies import academy_by_slug
 from academy.services.access_log import record_access
 from academy.services.audit import record
 from academy.timeutil import utcnow
+from tests.conftest import WrittenOrder
+from tests.learn.conftest import responses
 
 MEMBER_EMAIL = "zebedee.quillfeather@example.org"
 MEMBER_NAME = "Zebedee Quillfeather"
@@ -61,18 +62,21 @@ def _learning(person: User, course: Course, *, answer_text: str) -> None:
     )
     db.session.add(LessonCompletion(user_id=person.id, lesson_id=lesson.id, course_id=course.id))
     if quiz is not None:
-        db.session.add(
-            QuizAttempt(
-                user_id=person.id,
-                quiz_id=quiz.id,
-                course_id=course.id,
-                number=1,
-                submitted_at=now,
-                snapshot={"questions": []},
-                answers={"q1": answer_text},
-                score=100,
-                passed=True,
-            )
+        # A real attempt at the listening quiz (review: after-pass), failed: its answer key
+        # must not reach the member's export. Its first three questions, as written.
+        db.session.flush()
+        attempt = learning.start_attempt(person, quiz, rng=WrittenOrder())
+        learning.submit_attempt(
+            person,
+            attempt,
+            responses(
+                attempt,
+                {
+                    "what-comes-first-in-a-listening-campaign": "a",
+                    "which-of-these-belong-in-a-listening-conversation-choose-all": ["c"],
+                    "what-do-we-call-going-back-to-tell-people-what-we-heard": answer_text,
+                },
+            ),
         )
 
 

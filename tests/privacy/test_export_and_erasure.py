@@ -16,10 +16,11 @@ from sqlalchemy import select
 
 from academy.extensions import db
 from academy.models import EqualityAnswer, EqualityProfile, Erasure, User
-from academy.services import certificates, privacy
+from academy.services import certificates, learning, privacy
 from academy.services.certificates import pdf_path
 from academy.services.privacy import ACTOR, OWNER, USER_REFERENCES, user_references
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, WrittenOrder
+from tests.learn.conftest import responses, wrong
 from tests.privacy.conftest import MEMBER_EMAIL, MEMBER_NAME, OTHER_EMAIL, OTHER_NAME
 
 
@@ -72,6 +73,59 @@ def test_export_contains_every_row_about_the_member(world):
     [certificate] = data["records"]["certificates"]
     assert certificate["number"] == world.certificate.number
     assert "code_hash" not in certificate
+
+
+def test_the_export_gives_no_answer_key_before_the_review_setting_does(world):
+    """Issue 18: a failed attempt under `review: after-pass` is exported with the member's
+    own answers, marks and dates, and without a single correct flag or word of feedback."""
+    [attempt] = privacy.export_data(world.member)["records"]["quiz_attempts"]
+    assert (attempt["course"], attempt["quiz"], attempt["attempt"]) == (
+        "Organising basics",
+        "Listening campaigns",
+        1,
+    )
+    assert (attempt["score_percent"], attempt["passed"], attempt["answers_shown"]) == (
+        0,
+        False,
+        False,
+    )
+    assert attempt["started_at"]
+    assert attempt["submitted_at"]
+    first, multiple, short = attempt["questions"]
+    assert first["question"] == "What comes first in a listening campaign?"
+    assert [(o["option"], o["you_chose"]) for o in first["options"]][0] == (
+        "Printing a leaflet with our position",
+        True,
+    )
+    assert short["your_answer"] == f"I am {MEMBER_NAME}"
+    assert [q["you_were_right"] for q in attempt["questions"]] == [False, False, False]
+    text = json.dumps(attempt).lower()
+    for secret in (
+        '"correct"',
+        "feedback",
+        "accepted_answers",
+        "we listen before we decide",  # the right option's feedback
+        "not yet: we decide what to say",  # the chosen option's feedback
+        "reporting back keeps the promise",  # the question's feedback
+        "report back",  # the accepted answer
+    ):
+        assert secret not in text, secret
+    # Nothing of the stored snapshot leaks through under another name.
+    assert "snapshot" not in json.dumps(privacy.export_data(world.member)).lower()
+
+
+def test_the_export_gives_the_answers_once_the_review_setting_does(world):
+    """Once the member has used every attempt, the review shows the answers: so does the
+    export."""
+    quiz = world.course.modules[0].quiz
+    for _ in range(quiz.max_attempts - 1):
+        attempt = learning.start_attempt(world.member, quiz, rng=WrittenOrder())
+        learning.submit_attempt(world.member, attempt, responses(attempt, wrong(attempt)))
+    attempts = privacy.export_data(world.member)["records"]["quiz_attempts"]
+    assert [a["answers_shown"] for a in attempts] == [True] * quiz.max_attempts
+    first = attempts[0]["questions"][0]
+    assert [o["correct"] for o in first["options"]] == [False, True, False]
+    assert attempts[0]["questions"][2]["accepted_answers"] == ["report back", "reporting back"]
 
 
 def test_export_archive_holds_the_json_and_the_certificate_pdf(world, client, login):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Callable
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
@@ -18,6 +19,7 @@ from academy.models import DataRequest, User
 from academy.models.privacy import RequestKind
 from academy.services import equality
 from academy.services.audit import record
+from academy.services.learning.exporting import attempts_for_export
 from academy.services.privacy.data_requests import (
     channel_of,
     complete_request,
@@ -49,6 +51,14 @@ def _is_date(column: sa.Column) -> bool:
         return False
 
 
+# Tables a member reads through their own view rather than as stored. A quiz attempt's
+# snapshot holds every option's correct flag and feedback: the export shows them only as
+# the quiz's review setting allows, like the attempt's own page (issue 18).
+VIEWS: dict[str, Callable[[User], list[dict[str, Any]]]] = {
+    "quiz_attempts": lambda user: attempts_for_export(user.id),
+}
+
+
 def export_data(user: User) -> dict[str, Any]:
     """Everything held about `user`, as plain JSON-ready data."""
     account = {
@@ -67,6 +77,11 @@ def export_data(user: User) -> dict[str, Any]:
         kind = USER_REFERENCES.get((table.name, column.name))
         if kind is None:
             raise RuntimeError(f"{table.name}.{column.name} is not listed in USER_REFERENCES")
+        if kind == OWNER and table.name in VIEWS:
+            viewed = VIEWS[table.name](user)
+            if viewed:
+                tables.setdefault(table.name, []).extend(viewed)
+            continue
         rows = db.session.execute(select(table).where(column == user.id)).mappings().all()
         if not rows:
             continue
