@@ -63,9 +63,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     assets.init_app(app)
 
-    from academy import navigation
+    from academy import navigation, templating
 
     navigation.init_app(app)
+    templating.init_app(app)  # every template filter, in one place
 
     from academy import errors
 

@@ -68,7 +68,9 @@ def init_app(app: Flask) -> None:
             locked = request.endpoint in SIGN_IN_ENDPOINTS
             security_log.record_refusal("signin.locked" if locked else "rate-limited", 429)
         if error.code in MESSAGES:
-            return render_error(error.code)
+            # A reason given to abort() (abort(400, description=...)) says more than ours.
+            given = error.description if error.description != type(error).description else None
+            return render_error(error.code, given)
         return error
 
     @app.errorhandler(InternalServerError)

@@ -10,6 +10,7 @@ language (Welsh, say) is a translation, not a rewrite.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -23,8 +24,8 @@ def uk_time(moment: datetime) -> datetime:
     return moment.astimezone(UK)
 
 
-def _day(value: date | datetime) -> date:
-    """The UK calendar day of a date or a moment."""
+def uk_date(value: date | datetime) -> date:
+    """The UK calendar day of a date or a moment (23:30 UTC in summer is the next day)."""
     return uk_time(value).date() if isinstance(value, datetime) else value
 
 
@@ -32,14 +33,21 @@ def long_date(value: date | datetime | None, locale: str = DEFAULT_LOCALE) -> st
     """6 December 2026 (a moment counts as its UK day; None as nothing)."""
     if value is None:
         return ""
-    return format_date(_day(value), "d MMMM y", locale=locale)
+    return format_date(uk_date(value), "d MMMM y", locale=locale)
+
+
+def short_date(value: date | datetime | None, locale: str = DEFAULT_LOCALE) -> str:
+    """6 Dec 2026 (6 Sept 2026 in CLDR's en_GB): a date in a table."""
+    if value is None:
+        return ""
+    return format_date(uk_date(value), "d MMM y", locale=locale)
 
 
 def day_and_date(value: date | datetime | None, locale: str = DEFAULT_LOCALE) -> str:
     """Sunday 6 December 2026."""
     if value is None:
         return ""
-    return format_date(_day(value), "EEEE d MMMM y", locale=locale)
+    return format_date(uk_date(value), "EEEE d MMMM y", locale=locale)
 
 
 def clock(moment: datetime, locale: str = DEFAULT_LOCALE) -> str:
@@ -57,6 +65,14 @@ def date_and_time(moment: datetime | None, locale: str = DEFAULT_LOCALE) -> str:
     if moment is None:
         return ""
     return f"{day_and_date(moment, locale)}, {clock(moment, locale)}"
+
+
+def log_time(moment: datetime | None, locale: str = DEFAULT_LOCALE) -> str:
+    """6 Dec 2026, 19:30:05 (UK time): an entry in a log, to the second, on a 24-hour
+    clock so that entries of the same minute read in order."""
+    if moment is None:
+        return ""
+    return f"{short_date(moment, locale)}, {uk_time(moment):%H:%M:%S}"
 
 
 def month_label(year: int, month: int, locale: str = DEFAULT_LOCALE) -> str:
@@ -80,6 +96,20 @@ def hours(value: float) -> str:
     return f"{value:g}"
 
 
-def iso_utc(moment: datetime) -> str:
-    """2026-12-06T19:30:00Z: for machines (badges, JSON, calendar files)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def credit_hours(value: int | float | Decimal) -> str:
+    """10 credit hours, 1 credit hour, 7.5 credit hours (no float noise: 0.1 + 0.2 reads 0.3)."""
+    number = Decimal(str(value)).normalize()
+    text = f"{number:f}"
+    return f"{text} credit hour" if number == 1 else f"{text} credit hours"
+
+
+def iso_utc(moment: datetime, *, basic: bool = False) -> str:
+    """2026-12-06T19:30:00Z: for machines (badges, JSON). `basic`: 20261206T193000Z,
+    the form calendar files (RFC 5545) require."""
+    pattern = "%Y%m%dT%H%M%SZ" if basic else "%Y-%m-%dT%H:%M:%SZ"
+    return moment.astimezone(UTC).strftime(pattern)
+
+
+def iso_date(value: date | datetime | None) -> str:
+    """2026-12-06, the UK day: a date in a CSV file, which spreadsheets sort."""
+    return "" if value is None else uk_date(value).isoformat()

@@ -26,6 +26,7 @@ from academy.admin.forms import (
 )
 from academy.database import writes
 from academy.extensions import db
+from academy.formatting import long_date
 from academy.models import (
     Academy,
     AcademyRole,
@@ -37,11 +38,10 @@ from academy.models import (
     User,
 )
 from academy.models.privacy import REQUEST_LABELS
+from academy.paging import PAGE_SIZE, Window, page_from_query
 from academy.services import ServiceError, accounts, admin, equality, privacy
 from academy.services.access_log import record_access, record_access_many
 from academy.timeutil import utcnow
-
-PAGE_SIZE = 50
 
 
 def _get_or_404(model, ident):
@@ -355,7 +355,7 @@ def extend_request(request_id: int):
             if message:
                 jobs.enqueue("academy.mail.send_email", *message)
             flash(
-                f"The deadline is now {privacy.long_date(item.due_on)}. "
+                f"The deadline is now {long_date(item.due_on)}. "
                 + ("The member has been e-mailed the reason." if message else ""),
                 "success",
             )
@@ -382,21 +382,23 @@ def extend_request(request_id: int):
 @bp.get("/access-log")
 @roles_required("admin")
 def access_log():
-    page = max(request.args.get("page", 1, type=int), 1)
+    window = Window(page_from_query(), PAGE_SIZE)
     actor, subject = aliased(User), aliased(User)
-    rows = db.session.execute(
-        select(AccessLogEntry, actor.display_name, subject.display_name)
-        .outerjoin(actor, actor.id == AccessLogEntry.actor_id)
-        .outerjoin(subject, subject.id == AccessLogEntry.subject_user_id)
-        .order_by(AccessLogEntry.id.desc())
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE + 1)
-    ).all()
+    found = window.page(
+        db.session.execute(
+            window.apply(
+                select(AccessLogEntry, actor.display_name, subject.display_name)
+                .outerjoin(actor, actor.id == AccessLogEntry.actor_id)
+                .outerjoin(subject, subject.id == AccessLogEntry.subject_user_id)
+                .order_by(AccessLogEntry.id.desc())
+            )
+        ).all()
+    )
     return render_template(
         "admin/access_log.html",
-        rows=rows[:PAGE_SIZE],
-        page=page,
-        has_next=len(rows) > PAGE_SIZE,
+        rows=found.items,
+        page=found.number,
+        has_next=found.has_next,
     )
 
 

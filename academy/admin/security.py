@@ -8,24 +8,23 @@ from academy.admin.blueprint import bp
 from academy.admin.forms import ResetTwoFactorForm
 from academy.extensions import db
 from academy.models import User
+from academy.paging import PAGE_SIZE, page_from_query
 from academy.services import ServiceError, security_log, two_factor
-
-PAGE_SIZE = 50
 
 
 @bp.get("/security-log")
 @roles_required("admin")
 def security_events():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_from_query()
     kind = request.args.get("kind") or None
     if kind not in security_log.KINDS:
         kind = None
-    rows = security_log.events(kind=kind, page=page, per_page=PAGE_SIZE)
+    found = security_log.events(kind=kind, page=page, per_page=PAGE_SIZE)
     return render_template(
         "admin/security_log.html",
-        rows=rows[:PAGE_SIZE],
-        page=page,
-        has_next=len(rows) > PAGE_SIZE,
+        rows=found.items,
+        page=found.number,
+        has_next=found.has_next,
         kind=kind,
         kinds=security_log.KINDS,
     )

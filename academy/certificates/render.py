@@ -38,7 +38,7 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from academy import paths
+from academy import formatting, paths
 
 log = logging.getLogger(__name__)
 
@@ -48,23 +48,6 @@ DEFAULT_TEMPLATE_DIR = paths.CERTIFICATES_DIR / "default"
 
 HTML_NAME = "certificate.html"
 CSS_NAME = "certificate.css"
-
-# Month names spelled out here rather than with strftime("%B"), which follows
-# the process locale: a certificate must not change language with the server.
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 class CertificateLayoutError(ValueError):
@@ -102,18 +85,6 @@ class CertificateContent:
             raise ValueError(f"verify_url must be an absolute http(s) URL: {self.verify_url!r}")
         if self.expires_on is not None and self.expires_on < self.issued_on:
             raise ValueError("expires_on must not be before issued_on")
-
-
-def long_date(value: dt.date) -> str:
-    """``21 November 2028``: British order, no leading zero, locale-independent."""
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
-
-
-def format_hours(value: int | float | Decimal) -> str:
-    """``10 credit hours``, ``1 credit hour``, ``7.5 credit hours``."""
-    number = Decimal(str(value)).normalize()
-    text = f"{number:f}"
-    return f"{text} credit hour" if number == 1 else f"{text} credit hours"
 
 
 def qr_data_uri(url: str) -> str:
@@ -230,8 +201,10 @@ class CertificateRenderer:
             undefined=jinja2.StrictUndefined,
             auto_reload=False,
         )
-        env.filters["long_date"] = long_date
-        env.filters["hours"] = format_hours
+        # The names and functions of the site's filters (academy.templating), so a
+        # date reads the same on the certificate as on the page that verifies it.
+        env.filters["date"] = formatting.long_date
+        env.filters["credit_hours"] = formatting.credit_hours
         self._template = env.get_template(HTML_NAME)
         self.stylesheet = weasyprint.CSS(
             string=(self.template_dir / CSS_NAME).read_text(encoding="utf-8"),

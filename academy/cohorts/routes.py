@@ -30,8 +30,10 @@ from academy.cohorts.forms import (
     SessionForm,
     SignOffForm,
 )
+from academy.csv_export import csv_download
 from academy.database import writes
 from academy.extensions import db, limiter
+from academy.links import absolute_url
 from academy.models import (
     Academy,
     Cohort,
@@ -42,6 +44,7 @@ from academy.models import (
     User,
 )
 from academy.models.cohorts import AttendanceStatus
+from academy.paging import page_asked
 from academy.services import ServiceError
 from academy.services import cohorts as service
 from academy.services.access_log import record_access_many
@@ -104,38 +107,10 @@ def _course_url(cohort: Cohort) -> str | None:
 
 
 def _cohort_url(cohort: Cohort) -> str:
-    return service.external_url("cohorts.detail", cohort_id=cohort.id)
+    return absolute_url("cohorts.detail", cohort_id=cohort.id)
 
 
 # Template helpers ----------------------------------------------------------------------
-
-
-@bp.app_template_filter("uk_datetime")
-def uk_datetime(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    local = moment.astimezone(UK)
-    return f"{local:%A} {local.day} {local:%B %Y}, {_clock(local)}"
-
-
-@bp.app_template_filter("uk_time")
-def uk_time(moment: datetime) -> str:
-    return _clock(moment.astimezone(UK))
-
-
-@bp.app_template_filter("uk_date")
-def uk_date(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(UK).date()
-    return f"{value.day} {value:%B %Y}"
-
-
-def _clock(local: datetime) -> str:
-    hour = local.hour % 12 or 12
-    suffix = "am" if local.hour < 12 else "pm"
-    return f"{hour}{'' if local.minute == 0 else f'.{local.minute:02d}'}{suffix}"
 
 
 @bp.app_template_global("my_cohorts")
@@ -275,7 +250,7 @@ def detail(cohort_id: int):
     descending = request.args.get("dir") == "desc"
     builder = cohorts_table.TableBuilder(cohort, keep_summary=True)
     sort = builder.sort_key(request.args.get("sort"))
-    page, problem = _page_number(request.args.get("page"), builder.summary().pages)
+    page, problem = page_asked(request.args.get("page"), builder.summary().pages, what="members")
     if problem:
         # A page that does not exist (a bookmark from when the cohort was bigger, a
         # mistyped address): say so and show the nearest one, in the same order.
@@ -292,24 +267,6 @@ def detail(cohort_id: int):
         action_form=ActionForm(),
         figures_age=cohort_summaries.largest_age(),
     )
-
-
-def _page_number(raw: str | None, pages: int) -> tuple[int, str | None]:
-    """The page of the cohort table asked for, or the nearest one and why not that one."""
-    if not raw:
-        return 1, None
-    if not (raw.isascii() and raw.isdigit()):
-        shown = raw if len(raw) <= 20 else raw[:20] + "…"
-        return 1, f"“{shown}” is not a page number: this is the first page of members."
-    digits = raw.lstrip("0")
-    if not digits:
-        return 1, "There is no page 0: this is the first page of members."
-    if len(digits) > 9 or int(digits) > pages:
-        shown = digits if len(digits) <= 20 else digits[:20] + "…"
-        if pages == 1:
-            return 1, f"There is no page {shown}: all the members fit on one page."
-        return pages, f"There is no page {shown}: this is the last page of members, page {pages}."
-    return int(digits), None
 
 
 def _detail_url(cohort: Cohort, sort: str, descending: bool, page: int) -> str:
@@ -338,12 +295,7 @@ def export(cohort_id: int):
         f"cohort:{cohort.id}",
     )
     db.session.commit()
-    filename = f"cohort-{cohort.id}-progress.csv"
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_download(f"cohort-{cohort.id}-progress.csv", body)
 
 
 # Invitations, joining and importing ---------------------------------------------------

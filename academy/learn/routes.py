@@ -75,34 +75,6 @@ def _not_enrolled(course: CourseOutline):
     )
 
 
-def _minutes_text(minutes: int) -> str:
-    hours, rest = divmod(int(minutes or 0), 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} hour" + ("s" if hours != 1 else ""))
-    if rest or not hours:
-        parts.append(f"{rest} minute" + ("s" if rest != 1 else ""))
-    return " ".join(parts)
-
-
-@bp.app_template_filter("learn_minutes")
-def learn_minutes(minutes: int) -> str:
-    """120 -> "2 hours"; 75 -> "1 hour 15 minutes"."""
-    return _minutes_text(minutes)
-
-
-@bp.app_template_filter("learn_date")
-def learn_date(value) -> str:
-    """A date as people write it here: 21 November 2026."""
-    return f"{value.day} {value:%B %Y}" if value else ""
-
-
-@bp.app_template_filter("learn_hours")
-def learn_hours(value: float) -> str:
-    """Credit hours without a needless ".0"."""
-    return f"{value:g}"
-
-
 # Catalogue and course pages -------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from academy.extensions import db
+from academy.formatting import uk_date
 from academy.models.content import Course
 from academy.models.people import Academy, User
 from academy.models.types import UTCDateTime
@@ -129,7 +130,9 @@ class Certificate(db.Model):
 
     @property
     def issued_on(self) -> date:
-        return self.issued_at.date()
+        """The day of issue, as printed and shown: the UK day (past 11pm UTC in summer
+        it is already the next one)."""
+        return uk_date(self.issued_at)
 
     def is_expired(self, today: date | None = None) -> bool:
         today = today or utcnow().date()

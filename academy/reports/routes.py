@@ -3,10 +3,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from academy.access import roles_required
+from academy.csv_export import csv_response
 from academy.extensions import db
+from academy.formatting import iso_date
 from academy.models import Course
 from academy.reports.blueprint import bp
-from academy.reports.csvutil import csv_response
 from academy.services import reports
 from academy.services.reports import EQUALITY_COLUMNS, equality_report
 from academy.services.reports import charts as reports_charts
@@ -141,7 +142,7 @@ def csv_export(slug: str, table: str):
     scope = _scope_or_404(slug)
     if table not in TABLES:
         abort(404)
-    filename = f"academy-{scope.slug}-{table}-{utcnow():%Y-%m-%d}.csv"
+    filename = f"academy-{scope.slug}-{table}-{iso_date(utcnow())}.csv"
     if table == "summary":
         s = reports.summary(scope)
         return csv_response(

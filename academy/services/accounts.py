@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from academy import jobs
 from academy.extensions import db
+from academy.links import absolute_url
 from academy.models import Academy, AcademyRole, Role, User, UserRole
 from academy.passwords import hash_password, needs_rehash, password_problem, verify_password
 from academy.services import ServiceError
@@ -44,11 +45,6 @@ def _hash_fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
 
 
-def _external(endpoint: str, **values: object) -> str:
-    base = current_app.config["ACADEMY_BASE_URL"].rstrip("/")
-    return base + url_for(endpoint, **values)
-
-
 # Registration ---------------------------------------------------------------
 
 
@@ -67,8 +63,8 @@ def register(email: str, display_name: str, password: str) -> None:
             "Someone tried to register with your e-mail address",
             "Someone (perhaps you) tried to create an Organising Academy account with this "
             "e-mail address, but it already has an account. Nothing has been changed.\n\n"
-            f"To sign in, go to {_external('auth.login')}\n"
-            f"If you have forgotten your password, reset it at {_external('auth.forgot')}\n\n"
+            f"To sign in, go to {absolute_url('auth.login')}\n"
+            f"If you have forgotten your password, reset it at {absolute_url('auth.forgot')}\n\n"
             "If this was not you, you can ignore this message.",
         )
         return
@@ -86,7 +82,7 @@ def register(email: str, display_name: str, password: str) -> None:
         email,
         "Confirm your Organising Academy account",
         f"Hello {user.display_name},\n\nTo finish creating your account, follow this link "
-        f"within 7 days:\n\n{_external('auth.confirm', token=token)}\n\n"
+        f"within 7 days:\n\n{absolute_url('auth.confirm', token=token)}\n\n"
         "If you did not ask for an account, ignore this message and nothing will be created.",
     )
 
@@ -197,7 +193,7 @@ def request_password_reset(email: str) -> None:
         user.email,
         "Reset your Organising Academy password",
         f"Hello {user.display_name},\n\nTo choose a new password, follow this link within "
-        f"{minutes} minutes. It works once.\n\n{_external('auth.reset', token=token)}\n\n"
+        f"{minutes} minutes. It works once.\n\n{absolute_url('auth.reset', token=token)}\n\n"
         "If you did not ask for this, ignore this message: your password has not changed.",
     )
 

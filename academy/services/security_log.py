@@ -22,6 +22,7 @@ from flask_login import current_user
 
 from academy.extensions import db
 from academy.models import SecurityEvent, User
+from academy.paging import Page, Window
 from academy.services.privacy import OWNER, USER_REFERENCES
 from academy.timeutil import utcnow
 
@@ -80,18 +81,17 @@ def record_refusal(kind: str, status: int) -> None:
         log.exception("could not record a security event (%s, %s)", kind, status)
 
 
-def events(*, kind: str | None = None, page: int = 1, per_page: int = 50) -> list:
-    """Newest first, `per_page + 1` rows (the extra one says there is a next page)."""
+def events(*, kind: str | None = None, page: int = 1, per_page: int = 50) -> Page:
+    """Page `page` of the events, newest first, and whether more follow."""
+    window = Window(page, per_page)
     query = (
         sa.select(SecurityEvent, User.display_name)
         .outerjoin(User, User.id == SecurityEvent.user_id)
         .order_by(SecurityEvent.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page + 1)
     )
     if kind:
         query = query.where(SecurityEvent.kind == kind)
-    return db.session.execute(query).all()
+    return window.page(db.session.execute(window.apply(query)).all())
 
 
 def remove_older_than(days: int, *, dry_run: bool = False) -> int:

@@ -18,6 +18,7 @@ from academy.database import writes
 from academy.extensions import db
 from academy.models import Academy, AuditEvent, Cohort, Course, User
 from academy.models.certificates import Certificate, CertificateBatch
+from academy.paging import PAGE_SIZE, Window, id_from_query, page_from_query
 from academy.services import ServiceError, promotion, staff_counts
 from academy.services import certificates as service
 from academy.services.access_log import record_access
@@ -36,7 +37,6 @@ from academy.staff.forms import (
 from academy.timeutil import utcnow
 
 STAFF = ("staff", "admin")
-PAGE_SIZE = 50
 AUDITED = ("certificate.", "trainer.", "role.")
 
 
@@ -68,11 +68,6 @@ def _form_errors(form) -> None:
     for errors in form.errors.values():
         for error in errors:
             flash(error, "error")
-
-
-def _page(name: str = "page") -> int:
-    """The page number asked for in `name` (1 for anything that is not a positive number)."""
-    return max(request.args.get(name, 1, type=int), 1)
 
 
 def _back(default: str) -> str:
@@ -164,11 +159,8 @@ def _filter_form(academies: list[Academy]) -> FilterForm:
 def eligible():
     academies = service.academies_of(current_user)
     form = _filter_form(academies)
-    filters = {
-        name: request.args.get(name, 0, type=int) or None
-        for name in ("academy", "course", "cohort")
-    }
-    page = _page()
+    filters = {name: id_from_query(name) for name in ("academy", "course", "cohort")}
+    page = page_from_query()
     waiting = service.waiting_page(
         current_user,
         academy_id=filters["academy"],
@@ -332,9 +324,9 @@ def certificates():
     ids = service.staff_academy_ids(current_user)
     if ids is not None:
         query = query.where(Certificate.academy_id.in_(ids or {-1}))
-    if academy_id := request.args.get("academy", 0, type=int):
+    if academy_id := id_from_query("academy"):
         query = query.where(Certificate.academy_id == academy_id)
-    if course_id := request.args.get("course", 0, type=int):
+    if course_id := id_from_query("course"):
         query = query.where(Certificate.course_id == course_id)
     status = request.args.get("status", "")
     if status == "renewal":
@@ -352,14 +344,14 @@ def certificates():
                 Certificate.holder_name.ilike(like, escape="\\"),
             )
         )
-    page = _page()
-    rows = db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    window = Window(page_from_query(), PAGE_SIZE)
+    found = window.page(db.session.scalars(window.apply(query)).all())
     return render_template(
         "staff/certificates.html",
         form=form,
-        certificates=rows[:PAGE_SIZE],
-        page=page,
-        has_next=len(rows) > PAGE_SIZE,
+        certificates=found.items,
+        page=found.number,
+        has_next=found.has_next,
         query_args={k: v for k, v in request.args.items() if k != "page"},
     )
 
@@ -453,8 +445,8 @@ def _reissue(certificate_id: int, *, renew: bool):
 def promotions():
     academies = service.academies_of(current_user)
     # Graduates and trainers are paged apart: each list keeps its place as the other moves.
-    page = _page()
-    trainers_page = _page("trainers")
+    page = page_from_query()
+    trainers_page = page_from_query("trainers")
     candidates, more_candidates = promotion.candidates_page(current_user, page, PAGE_SIZE)
     trainers, more_trainers = promotion.trainers_page(current_user, trainers_page, PAGE_SIZE)
     return render_template(
@@ -523,7 +515,7 @@ def lineage():
     academies = service.academies_of(current_user)
     if not academies:
         abort(404)
-    chosen = request.args.get("academy", academies[0].id, type=int)
+    chosen = id_from_query("academy") or academies[0].id
     academy = _academy_or_404(chosen)
     return render_template(
         "staff/lineage.html",
@@ -549,17 +541,17 @@ def audit():
     ids = service.staff_academy_ids(current_user)
     if ids is not None:
         query = query.where(AuditEvent.academy_id.in_(ids or {-1}))
-    if academy_id := request.args.get("academy", 0, type=int):
+    if academy_id := id_from_query("academy"):
         query = query.where(AuditEvent.academy_id == academy_id)
-    page = _page()
-    rows = db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
+    window = Window(page_from_query(), PAGE_SIZE)
+    found = window.page(db.session.scalars(window.apply(query)).all())
     names = {a.id: a.name for a in db.session.scalars(sa.select(Academy))}
     return render_template(
         "staff/audit.html",
-        events=rows[:PAGE_SIZE],
+        events=found.items,
         academies=academies,
         academy_names=names,
         chosen=academy_id,
-        page=page,
-        has_next=len(rows) > PAGE_SIZE,
+        page=found.number,
+        has_next=found.has_next,
     )

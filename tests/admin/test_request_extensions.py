@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from academy.extensions import db
+from academy.formatting import long_date, short_date
 from academy.models import AuditEvent, DataRequest
 from academy.services import privacy
 from academy.services.access_log import recent_access_to
@@ -82,7 +83,7 @@ def test_the_admin_extends_a_request_and_the_member_is_told_why(as_admin, admin,
     assert f"{new_due.day} {new_due:%B %Y}" in message.body
     assert "Information Commissioner" in message.body
     page = as_admin.get("/admin/data-requests").text
-    assert f"Extended {extended_at:%-d %b %Y}: {REASON}" in page
+    assert f"Extended {short_date(extended_at)}: {REASON}" in page
     assert f'href="/admin/data-requests/{request.id}/extend"' not in page
 
 
@@ -162,14 +163,14 @@ def test_the_member_sees_their_own_requests_and_any_extension_on_their_account_p
 
     page = login(app.test_client(), member).get("/account/").text
     due = privacy.add_one_month(received)
-    assert f"Your request for a copy of your data, received {received:%-d %B %Y}" in page
-    assert f"we will answer by {due:%-d %B %Y}." in page
+    assert f"Your request for a copy of your data, received {long_date(received)}" in page
+    assert f"we will answer by {long_date(due)}." in page
 
     privacy.extend_request(request, actor=admin, reason=REASON)
     db.session.commit()
     page = login(app.test_client(), member).get("/account/").text
     extended = privacy.add_months(received, 3)
-    assert f"we will answer by {extended:%-d %B %Y}. We extended the deadline because: " in page
+    assert f"we will answer by {long_date(extended)}. We extended the deadline because: " in page
     assert REASON in page
     # Only their own: the other member's request is on the other member's page.
     assert page.count("<li>Your request ") == 1

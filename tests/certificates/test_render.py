@@ -26,12 +26,11 @@ from academy.certificates.render import (
     CertificateContent,
     CertificateLayoutError,
     CertificateRenderer,
-    format_hours,
-    long_date,
     renderer_for,
     restricted_url_fetcher,
     write_atomically,
 )
+from academy.formatting import credit_hours, long_date
 
 from .conftest import VERIFY_URL, pdf_pages, pdf_text, qr_codes
 
@@ -115,8 +114,8 @@ def test_long_date_is_british_and_ignores_the_locale():
         (0.5, "0.5 credit hours"),
     ],
 )
-def test_format_hours(hours, text):
-    assert format_hours(hours) == text
+def test_credit_hours(hours, text):
+    assert credit_hours(hours) == text
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ import secrets
 
 import pytest
 
-from academy.certificates.render import long_date
 from academy.extensions import db
+from academy.formatting import long_date
 from academy.services import certificates as service
 from academy.services.academies import academy_by_slug
 

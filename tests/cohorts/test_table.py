@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from academy.csv_export import safe_cell
 from academy.extensions import db
 from academy.models import CohortMember, Course, Enrolment, LessonCompletion, QuizAttempt, User
 from academy.services.cohorts import table as cohorts_table
@@ -126,12 +127,25 @@ def test_csv_export_is_safe_against_formula_injection(client, login, trainer, co
             assert not cell.startswith(("=", "+", "-", "@")), cell
 
 
+def test_csv_export_names_read_in_excel(client, login, trainer, cohort, add_members):
+    first, second = add_members(cohort, 2)
+    first.display_name, second.display_name = "Siân Evans", "Ola Wiśniewski"
+    db.session.commit()
+    login(client, trainer)
+    response = client.get(f"/cohorts/{cohort.id}/export.csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    data = response.get_data()
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 only after this mark
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert sorted(row[0] for row in rows[1:]) == ["Ola Wiśniewski", "Siân Evans"]
+
+
 def test_safe_cell():
-    assert cohorts_table.safe_cell("-1+1") == "'-1+1"
-    assert cohorts_table.safe_cell("@SUM(A1)") == "'@SUM(A1)"
-    assert cohorts_table.safe_cell("\t=1") == "'\t=1"
-    assert cohorts_table.safe_cell("Amina") == "Amina"
-    assert cohorts_table.safe_cell(-5) == -5
+    assert safe_cell("-1+1") == "'-1+1"
+    assert safe_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert safe_cell("\t=1") == "'\t=1"
+    assert safe_cell("Amina") == "Amina"
+    assert safe_cell(-5) == -5
 
 
 def test_the_cohort_page_makes_a_fixed_number_of_queries(

@@ -28,9 +28,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from academy.extensions import db
+from academy.formatting import iso_utc
+from academy.links import absolute_url
 from academy.models.certificates import Certificate, CertificateStatus
 from academy.services import kept
-from academy.services.certificates.signing import CONTEXT, iso, issuer_id, sign
+from academy.services.certificates.signing import CONTEXT, issuer_id, sign
 from academy.timeutil import utcnow
 
 LIST_SIZE = 131_072  # bits: 16 KB, the least the standard allows
@@ -44,7 +46,7 @@ def position(certificate_id: int) -> tuple[int, int]:
 
 def list_url(number: int) -> str:
     """Where list `number` is published."""
-    return f"{current_app.config['ACADEMY_BASE_URL'].rstrip('/')}/verify/status/{number}"
+    return absolute_url("verify.status_list", number=number)
 
 
 def entry(certificate: Certificate) -> dict:
@@ -105,7 +107,7 @@ def status_list_credential(number: int) -> dict:
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": issuer_id(),
-        "validFrom": iso(utcnow()),
+        "validFrom": iso_utc(utcnow()),
         "credentialSubject": subject,
     }
 

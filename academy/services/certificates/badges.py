@@ -17,6 +17,8 @@ import secrets
 import uuid
 from datetime import UTC, datetime, time
 
+from academy.formatting import iso_utc
+from academy.links import absolute_url, base_url
 from academy.models import Course, User
 from academy.models.certificates import Certificate
 from academy.services import ServiceError
@@ -24,12 +26,15 @@ from academy.services.certificates import badge_status
 from academy.services.certificates.signing import (
     CONTEXT,
     ISSUER_NAME,
-    base_url,
-    iso,
     issuer_id,
     public_jwk,
     sign,
 )
+
+
+def _valid_until(certificate: Certificate) -> datetime:
+    """The last second of the certificate's last day (UTC, as the badge has always said)."""
+    return datetime.combine(certificate.expires_on, time(23, 59, 59), tzinfo=UTC)
 
 
 def issuer_profile() -> dict:
@@ -39,7 +44,7 @@ def issuer_profile() -> dict:
         "id": issuer_id(),
         "type": ["Profile"],
         "name": ISSUER_NAME,
-        "url": base_url() + "/",
+        "url": absolute_url("main.home"),
         "description": "The Labour Organising Academies: training members to organise "
         "their communities.",
         "verificationMethod": [
@@ -57,7 +62,8 @@ def credential(certificate: Certificate, holder: User, course: Course) -> dict:
     """The OpenBadgeCredential of a valid certificate (unsigned)."""
     salt = secrets.token_hex(16)
     identity = "sha256$" + hashlib.sha256((holder.email + salt).encode()).hexdigest()
-    # The same id whenever the holder downloads it again.
+    # The same id whenever the holder downloads it again (a name, not a page: the
+    # public address and the number, as every badge issued so far was given).
     same = uuid.uuid5(uuid.NAMESPACE_URL, base_url() + "/" + certificate.number)
     data = {
         "@context": CONTEXT,
@@ -65,7 +71,7 @@ def credential(certificate: Certificate, holder: User, course: Course) -> dict:
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": f"{certificate.course_title}: certificate {certificate.number}",
         "issuer": {"id": issuer_id(), "type": ["Profile"], "name": ISSUER_NAME, "url": base_url()},
-        "validFrom": iso(certificate.issued_at),
+        "validFrom": iso_utc(certificate.issued_at),
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "identifier": [
@@ -85,7 +91,7 @@ def credential(certificate: Certificate, holder: User, course: Course) -> dict:
             ],
             "creditsEarned": certificate.credit_hours,
             "achievement": {
-                "id": f"{base_url()}/courses/{course.slug}#certificate",
+                "id": absolute_url("learn.course", course_slug=course.slug, _anchor="certificate"),
                 "type": ["Achievement"],
                 "achievementType": "Certificate",
                 "name": certificate.course_title,
@@ -103,8 +109,7 @@ def credential(certificate: Certificate, holder: User, course: Course) -> dict:
         },
     }
     if certificate.expires_on:
-        end = datetime.combine(certificate.expires_on, time(23, 59, 59), tzinfo=UTC)
-        data["validUntil"] = iso(end)
+        data["validUntil"] = iso_utc(_valid_until(certificate))
     # Where a relying party finds out whether it has been revoked since.
     data["credentialStatus"] = badge_status.entry(certificate)
     return data
@@ -116,7 +121,6 @@ def signed_credential(certificate: Certificate, holder: User, course: Course) ->
         raise ServiceError("Only a valid certificate can be shared as an Open Badge.")
     payload = credential(certificate, holder, course)
     payload["nbf"] = int(certificate.issued_at.timestamp())
-    if "validUntil" in payload:
-        end = datetime.strptime(payload["validUntil"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        payload["exp"] = int(end.timestamp())
+    if certificate.expires_on:
+        payload["exp"] = int(_valid_until(certificate).timestamp())
     return sign(payload)

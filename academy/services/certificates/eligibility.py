@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased, lazyload
 from academy.extensions import db
 from academy.models import Cohort, CohortMember, Course, Enrolment, User
 from academy.models.certificates import Certificate, CertificateStatus
+from academy.paging import Window
 from academy.services import ServiceError
 from academy.services.certificates.scope import staff_academy_ids
 
@@ -265,17 +266,15 @@ def waiting_page(
     in_cohort, alone = _eligible_selects(ids, course_id=course_id, cohort_id=cohort_id)
     if cohort_id is None:
         in_cohort = in_cohort.where(~_signed_off_in_an_earlier_cohort(ids))
-    start = (page - 1) * per_page
+    window = Window(page, per_page)
     listed = in_cohort.order_by(Cohort.name, User.display_name, User.id).options(
         *_LIST_ONLY, lazyload(Cohort.trainer_links)
     )
     entries = [
         Eligible(user, course, cohort, enrolment.completed_at, member.signed_off_at)
-        for member, cohort, user, enrolment, course in db.session.execute(
-            listed.offset(start).limit(per_page + 1)
-        )
+        for member, cohort, user, enrolment, course in db.session.execute(window.apply(listed))
     ]
-    if len(entries) <= per_page and alone is not None:
+    if len(entries) <= window.size and alone is not None:
         # The cohorts end on this page (or before it): go on into self-study.
         if entries:
             skip = 0
@@ -283,22 +282,21 @@ def waiting_page(
             in_cohorts = sa.select(sa.func.count()).select_from(
                 in_cohort.with_only_columns(CohortMember.user_id).subquery()
             )
-            skip = start - db.session.scalar(in_cohorts)
+            skip = window.offset - db.session.scalar(in_cohorts)
         listed_alone = alone.order_by(Course.position, User.display_name, User.id).options(
             *_LIST_ONLY
         )
         entries += [
             Eligible(user, course, None, enrolment.completed_at, None)
             for enrolment, user, course in db.session.execute(
-                listed_alone.offset(max(skip, 0)).limit(per_page + 1 - len(entries))
+                listed_alone.offset(max(skip, 0)).limit(window.limit - len(entries))
             )
         ]
-    has_next = len(entries) > per_page
-    entries = entries[:per_page]
+    found = window.page(entries)
     return WaitingPage(
-        entries,
-        has_next,
-        _cohort_totals(ids, {e.cohort.id for e in entries if e.cohort is not None}),
+        found.items,
+        found.has_next,
+        _cohort_totals(ids, {e.cohort.id for e in found.items if e.cohort is not None}),
         _count_waiting(ids, course_id=course_id, cohort_id=cohort_id, cap=cap),
         cap,
     )

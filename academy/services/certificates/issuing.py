@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from academy.extensions import db
+from academy.formatting import uk_date
 from academy.models import Academy, Cohort, Course, User
 from academy.models.certificates import (
     Certificate,
@@ -75,7 +76,8 @@ def create(
     code = secrets.token_urlsafe(CODE_BYTES)
     if not keep_expiry:
         expires_on = (
-            add_months(now.date(), course.validity_months) if course.validity_months else None
+            # From the day printed as the day of issue (Certificate.issued_on).
+            add_months(uk_date(now), course.validity_months) if course.validity_months else None
         )
     certificate = Certificate(
         number=_draw_number(now.year),

@@ -9,20 +9,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from academy import jobs
-from academy.certificates.render import long_date
 from academy.extensions import db
+from academy.formatting import long_date
+from academy.links import absolute_url
 from academy.models import User
 from academy.models.certificates import Certificate, CertificateStatus
 from academy.services.certificates.verification import verify_url
 from academy.timeutil import utcnow
-
-
-def _base() -> str:
-    return current_app.config["ACADEMY_BASE_URL"].rstrip("/")
 
 
 def send_email(to: str, subject: str, body: str) -> None:
@@ -38,7 +34,7 @@ def tell_holder_issued(member: User, certificate: Certificate, *, reissued: bool
         f"Your certificate for {certificate.course_title}",
         f"Hello {member.display_name},\n\n{certificate.academy_name} has {what} your "
         f"certificate {certificate.number} for {certificate.course_title}.\n\n"
-        f"Download it from {_base()}/certificates/\n\n"
+        f"Download it from {absolute_url('certificates.index')}\n\n"
         f"Anyone you give this link to can check it is genuine:\n{verify_url(certificate.code)}\n\n"
         "The verification page shows the course, the date and whether the certificate is "
         "valid; it shows your name only if you choose so on your certificates page.",
@@ -85,7 +81,7 @@ def send_expiry_reminders(days: int = 30, today: date | None = None) -> int:
             f"{certificate.course_title} is valid until {long_date(certificate.expires_on)}. "
             "To keep it current, refresh your training before then (your academy will tell "
             "you how) and ask your academy to renew your certificate.\n\n"
-            f"Your certificates: {_base()}/certificates/",
+            f"Your certificates: {absolute_url('certificates.index')}",
         )
         certificate.reminded_at = utcnow()
         sent += 1

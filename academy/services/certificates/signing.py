@@ -16,12 +16,13 @@ from __future__ import annotations
 import base64
 import json
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
+
+from academy.links import absolute_url
 
 CONTEXT = [
     "https://www.w3.org/ns/credentials/v2",
@@ -33,11 +34,6 @@ ISSUER_NAME = "Labour Organising Academy"
 
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def base_url() -> str:
-    """The academy's public address, without a trailing slash: the issuer's URL."""
-    return current_app.config["ACADEMY_BASE_URL"].rstrip("/")
 
 
 def signing_key() -> Ed25519PrivateKey:
@@ -91,12 +87,7 @@ def public_jwk() -> dict:
 
 def issuer_id() -> str:
     """The issuer's id: the URL of its public profile."""
-    return base_url() + "/verify/issuer.json"
-
-
-def iso(moment: datetime) -> str:
-    """A moment as a credential writes it: UTC, to the second."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return absolute_url("verify.issuer")
 
 
 def sign(claims: dict) -> str:

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
 
 from academy.extensions import db
+from academy.formatting import uk_date
+from academy.links import absolute_url
 from academy.models import User
 from academy.models.certificates import Certificate
 
-VERIFY_PATH = "/verify/"
 CODE_BYTES = 24  # 192 bits, 32 URL-safe characters
 MAX_CODE_LENGTH = 64  # anything longer is not one of ours: answered as "not found"
 
@@ -30,7 +30,7 @@ def hash_code(code: str) -> str:
 
 def verify_url(code: str) -> str:
     """The public link that checks the certificate with this code."""
-    return current_app.config["ACADEMY_BASE_URL"].rstrip("/") + VERIFY_PATH + code
+    return absolute_url("verify.certificate", code=code)
 
 
 @dataclass(frozen=True)
@@ -109,9 +109,10 @@ def verify(code: str) -> Verification | None:
         course_title=found.course_title,
         level=found.level,
         credit_hours=found.credit_hours,
-        issued_on=found.issued_at.date(),
+        # UK days, as the certificate and every page print them.
+        issued_on=uk_date(found.issued_at),
         expires_on=found.expires_on,
-        revoked_on=found.revoked_at.date() if found.revoked_at else None,
-        superseded_on=found.superseded_at.date() if found.superseded_at else None,
+        revoked_on=uk_date(found.revoked_at) if found.revoked_at else None,
+        superseded_on=uk_date(found.superseded_at) if found.superseded_at else None,
         holder_name=found.holder_name if found.show_name_on_verification else None,
     )

@@ -14,11 +14,11 @@ and its CSV), `cohorts.ics` (calendar files), `cohorts.importing` (CSV import),
 
 One concern per module; they import each other in one direction only:
 
-    links, mail, roster, sessions, summaries, ics   nothing of the package
+    mail, roster, sessions, summaries, ics   nothing of the package
     editing        <- roster
-    membership     <- links, mail, roster
+    membership     <- mail, roster
     importing      <- editing, mail, membership
-    announcements  <- links, mail, roster
+    announcements  <- mail, roster
     attendance     <- sessions
     signing_off    <- attendance, roster
     table_rows     <- attendance, signing_off
@@ -46,7 +46,6 @@ from academy.services.cohorts.editing import (
     trainers_in,
     update_cohort,
 )
-from academy.services.cohorts.links import external_url
 from academy.services.cohorts.mail import send_later, send_messages
 from academy.services.cohorts.membership import (
     CODE_ALPHABET,
@@ -134,8 +133,7 @@ __all__ = [
     "announce",
     "announcement_messages",
     "announcements_of",
-    # links and e-mail (`send_messages` is the job `send_later` queues, by this path)
-    "external_url",
+    # e-mail (`send_messages` is the job `send_later` queues, by this path)
     "send_later",
     "send_messages",
 ]

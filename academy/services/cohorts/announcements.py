@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from academy.extensions import db
+from academy.links import absolute_url
 from academy.models import Announcement, Cohort, CohortMember, User
 from academy.services import ServiceError
 from academy.services.audit import record
-from academy.services.cohorts.links import external_url
 from academy.services.cohorts.mail import Message
 from academy.services.cohorts.roster import member_count
 
@@ -51,7 +51,7 @@ def announcement_messages(cohort: Cohort, announcement: Announcement) -> list[Me
     subject = f"[{cohort.name}] {announcement.subject}"
     body = (
         f"{announcement.body}\n\n— {author}, {cohort.name}\n\n"
-        f"See the cohort page: {external_url('cohorts.detail', cohort_id=cohort.id)}"
+        f"See the cohort page: {absolute_url('cohorts.detail', cohort_id=cohort.id)}"
     )
     return [(email, subject, body) for email in recipients]
 

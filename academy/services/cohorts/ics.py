@@ -9,9 +9,10 @@ duplicates.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 
+from academy.formatting import iso_utc
 from academy.models import Cohort, CohortSession
 from academy.timeutil import utcnow
 
@@ -46,10 +47,6 @@ def fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
 def _event(session: CohortSession, cohort: Cohort, host: str, url: str, now: datetime) -> list[str]:
     description = [f"{cohort.name} ({cohort.course.title})"]
     if session.agenda:
@@ -61,10 +58,10 @@ def _event(session: CohortSession, cohort: Cohort, host: str, url: str, now: dat
     lines = [
         "BEGIN:VEVENT",
         f"UID:cohort-session-{session.id}@{host}",
-        f"DTSTAMP:{_utc(now)}",
-        f"LAST-MODIFIED:{_utc(session.updated_at)}",
-        f"DTSTART:{_utc(session.starts_at)}",
-        f"DTEND:{_utc(session.ends_at)}",
+        f"DTSTAMP:{iso_utc(now, basic=True)}",
+        f"LAST-MODIFIED:{iso_utc(session.updated_at, basic=True)}",
+        f"DTSTART:{iso_utc(session.starts_at, basic=True)}",
+        f"DTEND:{iso_utc(session.ends_at, basic=True)}",
         f"SUMMARY:{escape_text(session.title + ' – ' + cohort.name)}",
         f"DESCRIPTION:{escape_text(chr(10).join(description))}",
     ]

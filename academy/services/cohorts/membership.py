@@ -13,10 +13,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from academy.extensions import db
+from academy.links import absolute_url
 from academy.models import Cohort, CohortInvite, CohortMember, User
 from academy.services import ServiceError, learning
 from academy.services.audit import record
-from academy.services.cohorts.links import external_url
 from academy.services.cohorts.mail import Message
 from academy.services.cohorts.roster import member_count, membership_of
 from academy.timeutil import utcnow
@@ -213,9 +213,9 @@ def invite_by_email(cohort: Cohort, email: str, actor: User) -> tuple[CohortInvi
         f"Hello,\n\n{actor.display_name} has invited you to join the cohort “{cohort.name}” "
         f"({cohort.course.title}) at the {cohort.academy.full_name}.\n\n"
         f"1. Create your account (you choose what we keep about you):\n"
-        f"   {external_url('auth.register')}\n"
+        f"   {absolute_url('auth.register')}\n"
         f"2. Confirm it from the e-mail we send you, then follow this link to join:\n"
-        f"   {external_url('cohorts.join', key=invite.token)}\n\n"
+        f"   {absolute_url('cohorts.join', key=invite.token)}\n\n"
         f"The invitation works once and lasts {PERSONAL_INVITE_DAYS} days. If you did not "
         "expect it, you can ignore this message: no account has been created for you.",
     )
@@ -229,7 +229,7 @@ def added_message(cohort: Cohort, user: User, actor: User) -> Message:
         f"Hello {user.display_name},\n\n{actor.display_name} has added you to the cohort "
         f"“{cohort.name}” ({cohort.course.title}) at the {cohort.academy.full_name}, and "
         f"enrolled you in the course.\n\nSee the cohort's sessions and news: "
-        f"{external_url('cohorts.detail', cohort_id=cohort.id)}\n\n"
+        f"{absolute_url('cohorts.detail', cohort_id=cohort.id)}\n\n"
         "If you do not want to take part, reply to your trainer.",
     )
 

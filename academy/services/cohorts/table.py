@@ -17,12 +17,12 @@ queries.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import datetime
 
+from academy.csv_export import csv_text
 from academy.extensions import db
+from academy.formatting import iso_date
 from academy.models import Cohort
 from academy.services import learning
 from academy.services.cohorts import summaries
@@ -200,21 +200,6 @@ def whole_table(cohort: Cohort, now: datetime | None = None) -> CohortTable:
 
 # CSV export ------------------------------------------------------------------------------
 
-# A cell starting with one of these is read as a formula by spreadsheet programs.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def safe_cell(value: object) -> object:
-    """Neutralise spreadsheet formula injection: text that could start a formula gets a
-    leading apostrophe (numbers are left as numbers)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _iso(moment: datetime | None) -> str:
-    return moment.date().isoformat() if moment else ""
-
 
 def export_rows(table: CohortTable) -> Iterator[list[object]]:
     header = ["Name", "E-mail", "Joined"]
@@ -237,7 +222,7 @@ def export_rows(table: CohortTable) -> Iterator[list[object]]:
         cells: list[object] = [
             row.member.display_name,
             row.member.email,
-            _iso(row.member.joined_at),
+            iso_date(row.member.joined_at),
         ]
         for module in table.modules:
             cells.append(row.progress.lessons_done_by_module.get(module.id, 0))
@@ -249,18 +234,15 @@ def export_rows(table: CohortTable) -> Iterator[list[object]]:
             row.progress.percent,
             row.attendance.present,
             "" if row.attendance.percent is None else row.attendance.percent,
-            _iso(row.last_active),
+            iso_date(row.last_active),
             "; ".join(row.flags),
-            _iso(row.progress.completed_at),
-            _iso(row.member.signed_off_at),
+            iso_date(row.progress.completed_at),
+            iso_date(row.member.signed_off_at),
         ]
         yield cells
 
 
 def export_csv(table: CohortTable) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for cells in export_rows(table):
-        writer.writerow([safe_cell(cell) for cell in cells])
-    # A byte-order mark so that Excel reads the names as UTF-8.
-    return "\ufeff" + buffer.getvalue()
+    """The whole table as a CSV file (academy.csv_export: formula-safe, UTF-8 for Excel)."""
+    rows = export_rows(table)
+    return csv_text(next(rows), rows)

@@ -26,7 +26,6 @@ from academy.services.privacy.data_requests import (
     extend_request,
     extended_due_on,
     in_members_words,
-    long_date,
     open_request,
     requests_of,
 )
@@ -61,7 +60,6 @@ __all__ = [
     "extend_request",
     "extended_due_on",
     "in_members_words",
-    "long_date",
     "open_request",
     "record_export",
     "request_email_change",

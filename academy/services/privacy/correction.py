@@ -4,6 +4,7 @@ address (changed only once a link sent to the new address is followed)."""
 from __future__ import annotations
 
 from academy.extensions import db
+from academy.links import absolute_url
 from academy.models import User
 from academy.models.privacy import RequestKind
 from academy.services import ServiceError
@@ -68,7 +69,7 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
         "Confirm your new e-mail address",
         f"Hello {user.display_name},\n\nTo use this address for your Organising Academy "
         f"account, follow this link within 24 hours:\n\n"
-        f"{accounts._external('account.confirm_email', token=token)}\n\n"
+        f"{absolute_url('account.confirm_email', token=token)}\n\n"
         "If you did not ask for this, ignore this message and nothing will change.",
     )
 

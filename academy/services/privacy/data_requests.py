@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from academy.extensions import db
+from academy.formatting import long_date
 from academy.models import DataRequest, User
 from academy.models.privacy import RequestKind
 from academy.services import ServiceError
@@ -84,7 +85,7 @@ def extend_request(
         member.email,
         "Your data request: we need more time",
         f"Hello {member.display_name},\n\nWe received your request {what} on "
-        f"{long_date(request.received_at.date())}. We need more time to complete it, "
+        f"{long_date(request.received_at)}. We need more time to complete it, "
         f"because:\n\n{reason}\n\nThe law allows us two further months when a request is "
         f"complex or we have many. We will complete it by {long_date(request.due_on)} at "
         "the latest.\n\nIf you are unhappy with how we are handling your request, you can "
@@ -114,11 +115,6 @@ _IN_MEMBERS_WORDS = {
     RequestKind.CORRECTION: "to correct your data",
     RequestKind.ERASURE: "to erase your data",
 }
-
-
-def long_date(day: date) -> str:
-    """22 February 2027."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def open_request(

@@ -17,6 +17,7 @@ from academy.models.certificates import (
     PromotionDecision,
     TrainerPromotion,
 )
+from academy.paging import Window
 from academy.services.certificates import (
     ACADEMY_IDS,
     CAP,
@@ -118,10 +119,9 @@ def candidates_page(actor: User, page: int, per_page: int) -> tuple[list[Candida
     of HTML, 9 to 13 s at 500,000 members); a page costs the same however long it is.
     """
     statement = _candidates_list(counts_everywhere(actor))
-    rows = db.session.execute(
-        statement.offset((page - 1) * per_page).limit(per_page + 1), candidate_params(actor)
-    ).all()
-    return _with_declines(rows[:per_page]), len(rows) > per_page
+    window = Window(page, per_page)
+    found = window.page(db.session.execute(window.apply(statement), candidate_params(actor)).all())
+    return _with_declines(found.items), found.has_next
 
 
 def _with_declines(rows) -> list[Candidate]:
@@ -157,9 +157,9 @@ def trainers(actor: User) -> list[TrainerEntry]:
 
 def trainers_page(actor: User, page: int, per_page: int) -> tuple[list[TrainerEntry], bool]:
     """One page of `trainers`, by academy and name, and whether more follow."""
-    query = _trainers_query(actor).offset((page - 1) * per_page).limit(per_page + 1)
-    rows = db.session.execute(query).all()
-    return _trainer_entries(rows[:per_page]), len(rows) > per_page
+    window = Window(page, per_page)
+    found = window.page(db.session.execute(window.apply(_trainers_query(actor))).all())
+    return _trainer_entries(found.items), found.has_next
 
 
 def _trainers_query(actor: User) -> sa.Select:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from academy import formatting
 from academy.extensions import db
 from academy.models import (
     Academy,
@@ -56,8 +57,9 @@ def last_months(today: date, n: int = MONTHS) -> list[str]:
 
 
 def month_label(key: str) -> str:
+    """'2026-09' as a chart's axis shows it: Sept 2026 (academy.formatting)."""
     year, month = key.split("-")
-    return date(int(year), int(month), 1).strftime("%b %Y")
+    return formatting.month_label(int(year), int(month))
 
 
 # The dashboard --------------------------------------------------------------------------
