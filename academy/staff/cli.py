@@ -40,3 +40,11 @@ def resume_batches() -> None:
     for batch_id in stalled:
         service.run_batch(batch_id)
     click.echo(f"Resumed {len(stalled)} {'batch' if len(stalled) == 1 else 'batches'}.")
+
+
+@certificates_cli.command("start-waiting")
+def start_waiting() -> None:
+    """Queue the batches asked for while the job queue was down (each web process and the
+    worker do this by themselves; this is for cron or by hand)."""
+    started = service.start_waiting()
+    click.echo(f"Queued {started} waiting {'batch' if started == 1 else 'batches'}.")

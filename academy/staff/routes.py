@@ -242,11 +242,18 @@ def issue_cohort(cohort_id: int):
     return redirect(url_for("staff.batch", batch_id=batch.id))
 
 
-def _queue_batch(batch_id: int) -> None:
-    from academy import jobs
-
+def _queue_batch(batch_id: int) -> bool:
     # After the commit: the job (in another process or thread) must see the batch.
-    jobs.enqueue("academy.services.certificates.run_batch", batch_id)
+    if service.queue_batch(batch_id):
+        return True
+    flash(WAITING_FOR_QUEUE, "warning")
+    return False
+
+
+WAITING_FOR_QUEUE = (
+    "The background queue cannot be reached just now, so the batch is waiting to start. "
+    "Nothing more is needed from you: it starts by itself as soon as the queue is back."
+)
 
 
 def _batch_or_404(batch_id: int) -> CertificateBatch:
@@ -289,6 +296,7 @@ def batch_json(batch_id: int):
         failed=batch.failed,
         percent=batch.percent,
         finished=batch.finished,
+        state=batch.state,
     )
 
 
@@ -307,8 +315,8 @@ def resume_batch(batch_id: int):
         flash(str(error), "error")
         return redirect(url_for("staff.batch", batch_id=batch.id))
     db.session.commit()
-    _queue_batch(batch.id)
-    flash("The batch is carrying on where it stopped.", "success")
+    if _queue_batch(batch.id):
+        flash("The batch is carrying on where it stopped.", "success")
     return redirect(url_for("staff.batch", batch_id=batch.id))
 
 

@@ -99,7 +99,10 @@ def test_no_external_assets_in_templates():
 
 
 def test_health_check(client):
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+    """Without REDIS_URL (as `make run` ships) the database is the one component."""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "components": {"database": {"ok": True}}}
 
 
 @pytest.mark.parametrize("code", [400, 403, 404, 429, 500])
