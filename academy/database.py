@@ -4,19 +4,21 @@ only for connections that have sat idle."""
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.exc import InvalidatePoolError, OperationalError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session
 
 from academy.extensions import db
 
 F = TypeVar("F", bound=Callable)
+log = logging.getLogger("academy.database")
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BUSY_TIMEOUT_MS = 15000
@@ -214,3 +216,63 @@ def after_commit(key: str, act: Callable[[Any], None]) -> None:
     def _drop(session: Session, previous) -> None:
         if previous.parent is None:  # the whole transaction, not a savepoint within it
             session.info.pop(key, None)
+
+
+# A dropped connection: the request tried again, once -------------------------------------
+#
+# PostgreSQL drops connections when it restarts, fails over, or an administrator ends
+# them. The idle ping above catches a connection that sat idle; one dropped while in use,
+# or moments after its last use, fails at its next statement. SQLAlchemy then marks it,
+# and every connection pooled before it, as dead. If the request has committed nothing
+# yet, nothing it did has happened: it is run again, once, on a fresh connection
+# (`retry_on_disconnect`). If it had committed, running it again could do twice what
+# it did once: the person is told the site could not finish and to check and retry
+# (503, `disconnected`), never shown a 500.
+
+_COMMITTED = "academy_committed"
+
+
+def _note_commit(session: Session) -> None:  # noqa: ARG001
+    if has_request_context():
+        setattr(g, _COMMITTED, True)
+
+
+def _dropped(error: BaseException) -> bool:
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def retry_on_disconnect(step: Callable[[], Any]) -> Any:
+    """Run `step` (a request's before-request hooks, or its view); if the database
+    connection was dropped under it and nothing has been committed in this request,
+    roll back and run it once more, on a new connection."""
+    try:
+        return step()
+    except DBAPIError as error:
+        if not _dropped(error) or g.get(_COMMITTED, False):
+            raise
+        log.warning("The database connection was dropped; running %s again", request.path)
+        db.session.rollback()
+        return step()
+
+
+DISCONNECTED = (
+    "We lost our connection to the database while finishing this. If you were saving "
+    "something, please check whether it was saved before trying again."
+)
+
+
+def install_retry(app: Flask) -> None:
+    """Commits are noted per request; a dropped connection that could not be retried
+    answers 503 with a plain message (the error pages' layout), not a 500."""
+    if not event.contains(Session, "after_commit", _note_commit):
+        event.listen(Session, "after_commit", _note_commit)
+
+    @app.errorhandler(DBAPIError)
+    def disconnected(error: DBAPIError):
+        if not _dropped(error):
+            raise error
+        from academy.errors import render_error
+
+        db.session.rollback()
+        log.warning("The database connection was dropped after a commit: %s", request.path)
+        return render_error(503, DISCONNECTED)

@@ -33,6 +33,10 @@ MESSAGES = {
         "For your security we have paused this for a while. Please wait a few minutes and "
         "try again.",
     ),
+    503: (
+        "Sorry, we could not finish that just now",
+        "Please try again in a moment.",
+    ),
     500: (
         "Sorry, something went wrong on our side",
         "Nothing you did caused this. Please try again in a few minutes.",
