@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -229,3 +230,114 @@ def test_pages_that_keep_figures_in_the_cache_answer(client, login, make_user, w
     login(client, make_user(roles=roles, academy="north-west" if who == "staff" else None))
     response = client.get(address)
     assert response.status_code in (200, 302), address
+
+
+def test_a_web_process_starts_the_waiting_batch_once_redis_is_back(tmp_path_factory, monkeypatch):
+    """Against a live server on a committed database, as production runs: the batch asked
+    for while Redis is down waits; once Redis answers, the next requests' sweep queues
+    it, without anyone asking again, and a worker issues it."""
+    from rq import SimpleWorker
+
+    from academy import create_app
+    from tests.certificates.test_concurrency import signed_in_cookie
+    from tests.conftest import LiveServer, give_second_factor, make_database, migrate_and_seed
+    from tests.deploy.servers import RedisDatabase
+
+    from .conftest import make_cohort
+
+    database = make_database(tmp_path_factory)
+    config = base_config(
+        tmp_path_factory.mktemp("sweep"),
+        database,
+        REDIS_URL=DOWN,
+        ACADEMY_JOBS_INLINE=False,
+        # Every second rather than every 30 (the default, checked in test_config): the
+        # test waits for it.
+        ACADEMY_QUEUE_SWEEP_SECONDS=1,
+    )
+    del config["RATELIMIT_STORAGE_URI"]
+    app = create_app(config)
+    migrate_and_seed(app)
+    redis_db = RedisDatabase()
+    try:
+        with app.app_context():
+            staff = accounts_user("Sweep Staff", roles=("staff",))
+            give_second_factor(staff)
+            people = [accounts_user(f"Sweep Member {i}") for i in range(3)]
+            for person in people:
+                complete(person)
+            cohort = make_cohort(members=people)
+            cohort_id = cohort.id
+            db.session.commit()
+            cookie, token = signed_in_cookie(app, staff)
+            db.session.remove()
+        with LiveServer(app) as server:
+            status, location, _ = _http(
+                server, "POST", f"/staff/cohorts/{cohort_id}/certificates", cookie, token
+            )
+            assert status == 302
+            _, _, page = _http(server, "GET", urlsplit(location).path, cookie)
+            assert "Waiting to start (the background queue cannot be reached" in page
+            batch_id = int(location.rstrip("/").rsplit("/", 1)[1])
+
+            app.config["REDIS_URL"] = redis_db.url  # Redis is back
+            app.extensions.pop("academy_redis", None)
+            for _ in range(150):  # a bound, not a timing: normally a second or two
+                _http(server, "GET", "/", cookie)
+                if _batch_status(app, batch_id) != BatchStatus.WAITING:
+                    break
+                threading.Event().wait(0.2)
+            assert _batch_status(app, batch_id) == BatchStatus.QUEUED
+            queue = jobs.queue(app)
+            assert queue.count == 1
+            monkeypatch.setattr(jobs, "worker_app", app)
+            SimpleWorker([queue], connection=queue.connection).work(burst=True)
+            assert _batch_status(app, batch_id) == BatchStatus.DONE
+    finally:
+        app.extensions.pop("academy_redis", None)
+        redis_db.release()
+        with app.app_context():
+            db.engine.dispose()
+        database.drop()
+
+
+def accounts_user(name: str, roles: tuple[str, ...] = ()):
+    import uuid
+
+    from academy.services import accounts
+
+    email = f"sweep-{uuid.uuid4().hex[:8]}@example.org"
+    user = accounts.create_user(email, name, PASSWORD, check_password=False)
+    for role in roles:
+        accounts.grant_role(user, role, academy=academy_by_slug("north-west"))
+    db.session.commit()
+    return user
+
+
+def _batch_status(app, batch_id: int) -> str:
+    with app.app_context():
+        status = db.session.get(CertificateBatch, batch_id).status
+        db.session.remove()
+    return status
+
+
+def _http(server, method: str, path: str, cookie: str, token: str | None = None):
+    import http.client
+    from urllib.parse import urlencode
+
+    address = urlsplit(server.url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+    try:
+        body = urlencode({"csrf_token": token}) if token else None
+        headers = {"Cookie": cookie, "Referer": server.url + "/staff/"}
+        if body:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return (
+            response.status,
+            response.getheader("Location", ""),
+            response.read().decode("utf-8", "replace"),
+        )
+    finally:
+        connection.close()
