@@ -30,7 +30,11 @@ def remind(days: int) -> None:
 
 @certificates_cli.command("resume-batches")
 def resume_batches() -> None:
-    """Carry on every cohort batch whose worker stopped (after a restart, say)."""
+    """Carry on every cohort batch whose worker stopped (after a restart, say), and queue
+    those that waited for the job queue while it was down."""
+    waiting = service.start_waiting()
+    if waiting:
+        click.echo(f"Queued {waiting} waiting {'batch' if waiting == 1 else 'batches'}.")
     batches = db.session.scalars(
         sa.select(CertificateBatch).where(
             CertificateBatch.status.in_([BatchStatus.QUEUED, BatchStatus.RUNNING])
