@@ -155,8 +155,10 @@ def _postgres_checkin(dbapi_connection, connection_record) -> None:
 # verification page costs with the database on the same machine (bench/findings.md).
 # A connection given back moments ago was working moments ago, so only one that has
 # been idle for DATABASE_IDLE_PING_SECONDS is pinged. If the server goes away while
-# connections are busy, the request using each fails, as it would with pool_pre_ping;
-# SQLAlchemy then discards the whole pool and the next requests connect afresh.
+# connections are busy (or were used moments ago), the statement using each fails, as
+# it would with pool_pre_ping; SQLAlchemy then discards the whole pool, and the request
+# is run again on a new connection if it had committed nothing (`retry_on_disconnect`,
+# below).
 
 _LAST_USED = "academy.last_used"
 
