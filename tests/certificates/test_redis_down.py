@@ -341,3 +341,37 @@ def _http(server, method: str, path: str, cookie: str, token: str | None = None)
         )
     finally:
         connection.close()
+
+
+def test_the_worker_queues_waiting_batches_when_it_starts(
+    app,
+    staff,
+    cohort,  # noqa: F811 - the fixture imported above
+    runner,
+    monkeypatch,
+):
+    from rq import Worker
+
+    from tests.deploy.servers import RedisDatabase
+
+    batch = service.start_batch(cohort, actor=staff)
+    batch.status = BatchStatus.WAITING
+    db.session.commit()
+    # Only the start-up is under test: no jobs run, and the pool (this test's one
+    # connection) is left alone.
+    monkeypatch.setattr(Worker, "work", lambda self, **kwargs: None)
+    monkeypatch.setattr("academy.ops.deploy.dispose_engines", lambda *args, **kwargs: None)
+    monkeypatch.setattr(jobs, "worker_app", None)
+    redis_db = RedisDatabase()
+    try:
+        app.config["REDIS_URL"] = redis_db.url
+        app.extensions.pop("academy_redis", None)
+        result = runner.invoke(args=["academy", "worker", "--burst"])
+        assert result.exit_code == 0, result.output
+        assert "Queued 1 certificate batch(es) that waited for the queue." in result.output
+        db.session.expire_all()
+        assert db.session.get(CertificateBatch, batch.id).status == BatchStatus.QUEUED
+        assert jobs.queue(app).count == 1
+    finally:
+        app.extensions.pop("academy_redis", None)
+        redis_db.release()
