@@ -239,7 +239,8 @@ def _note_commit(session: Session) -> None:  # noqa: ARG001
         setattr(g, _COMMITTED, True)
 
 
-def _dropped(error: BaseException) -> bool:
+def dropped(error: BaseException) -> bool:
+    """Did this error come from a connection the database server dropped?"""
     return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
@@ -250,7 +251,7 @@ def retry_on_disconnect(step: Callable[[], Any]) -> Any:
     try:
         return step()
     except DBAPIError as error:
-        if not _dropped(error) or g.get(_COMMITTED, False):
+        if not dropped(error) or g.get(_COMMITTED, False):
             raise
         log.warning("The database connection was dropped; running %s again", request.path)
         db.session.rollback()
@@ -263,18 +264,9 @@ DISCONNECTED = (
 )
 
 
-def install_retry(app: Flask) -> None:
-    """Commits are noted per request; a dropped connection that could not be retried
-    answers 503 with a plain message (the error pages' layout), not a 500."""
+def install_retry(app: Flask) -> None:  # noqa: ARG001 - called as every extension is
+    """Note each request's commits, so that `retry_on_disconnect` knows whether it may
+    run the request again. (A dropped connection that cannot be retried answers 503:
+    academy/errors.py.)"""
     if not event.contains(Session, "after_commit", _note_commit):
         event.listen(Session, "after_commit", _note_commit)
-
-    @app.errorhandler(DBAPIError)
-    def disconnected(error: DBAPIError):
-        if not _dropped(error):
-            raise error
-        from academy.errors import render_error
-
-        db.session.rollback()
-        log.warning("The database connection was dropped after a commit: %s", request.path)
-        return render_error(503, DISCONNECTED)
