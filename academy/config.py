@@ -154,7 +154,8 @@ def finalise(config: dict, instance_path: str) -> None:
             config.setdefault("RATELIMIT_STORAGE_OPTIONS", timeouts)
         config.setdefault("CACHE_TYPE", "RedisCache")
         config.setdefault("CACHE_REDIS_URL", config["REDIS_URL"])
-        config.setdefault("CACHE_OPTIONS", timeouts)
+        if config["CACHE_TYPE"] in ("RedisCache", "flask_caching.backends.RedisCache"):
+            config.setdefault("CACHE_OPTIONS", timeouts)
     else:
         config.setdefault("CACHE_TYPE", "SimpleCache")
     config.setdefault("CACHE_KEY_PREFIX", "academy-cache:")
