@@ -25,6 +25,10 @@ log = logging.getLogger("academy.jobs")
 
 # What an RQ worker calls (named, not imported: it needs the app factory).
 RUN_JOB = "academy.worker.run_job"
+# A queued job that fails is tried again after these many seconds (so a mail server
+# or a renderer that is briefly down loses nothing); after the last, it is kept
+# among the failed jobs admins see (services/background_jobs.py).
+RETRY_INTERVALS = (30, 120, 600)
 # The app jobs run in, in a worker process (set by `flask academy worker`).
 worker_app: Flask | None = None
 # Seconds to wait for Redis before counting it as down: a page must not hang on it.
@@ -53,9 +57,12 @@ def enqueue(path: str, *args: object, in_process: bool = True, **kwargs: object)
         return None
     if app.config.get("REDIS_URL"):
         from redis import RedisError
+        from rq import Retry
 
+        intervals = list(app.config.get("JOB_RETRY_INTERVALS", RETRY_INTERVALS))
+        retry = Retry(max=len(intervals), interval=intervals) if intervals else None
         try:
-            job = queue(app).enqueue(RUN_JOB, path, args, kwargs, job_timeout=600)
+            job = queue(app).enqueue(RUN_JOB, path, args, kwargs, job_timeout=600, retry=retry)
         except RedisError as error:
             _note_down(app, error)
             if not in_process:
@@ -90,7 +97,7 @@ def redis_connection(app: Flask):
 
 
 def queue(app: Flask):
-    """The RQ queue jobs go to."""
+    """The RQ queue jobs go to (REDIS_URL must be set)."""
     from rq import Queue
 
     return Queue("academy", connection=redis_connection(app))
