@@ -28,7 +28,10 @@ def defaults(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
         or f"sqlite:///{Path(instance_path) / 'academy.sqlite3'}",
         "REDIS_URL": os.environ.get("REDIS_URL"),
-        "ACADEMY_BASE_URL": os.environ.get("ACADEMY_BASE_URL", "http://127.0.0.1:5000"),
+        # The public address for links that leave the site (academy/links.py). Unset in
+        # development: links then follow the host and port actually served. Required in
+        # production (finalise).
+        "ACADEMY_BASE_URL": os.environ.get("ACADEMY_BASE_URL", ""),
         "ACADEMY_CURRICULUM_DIR": os.environ.get(
             "ACADEMY_CURRICULUM_DIR", str(paths.CURRICULUM_DIR)
         ),
@@ -36,7 +39,8 @@ def defaults(instance_path: str) -> dict:
             "ACADEMY_CERTIFICATES_DIR", str(Path(instance_path) / "certificates")
         ),
         "ACADEMY_CHECK_CURRICULUM": True,
-        # Mail: real SMTP when MAIL_SERVER is set; otherwise messages go to the log.
+        # Mail: real SMTP when MAIL_SERVER is set; otherwise (academy/mail.py) each message
+        # is written to the log and, in development, printed and kept in instance/outbox/.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
@@ -46,6 +50,12 @@ def defaults(instance_path: str) -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get(
             "MAIL_DEFAULT_SENDER", "Organising Academy <academy@localhost>"
         ),
+        "MAIL_TIMEOUT": int(os.environ.get("MAIL_TIMEOUT", "30")),
+        # Seconds between attempts to deliver an e-mail (so 1 + len attempts in all); a
+        # message that fails them all is recorded for admins (academy/services/mail_failures).
+        "MAIL_RETRY_DELAYS": (10, 60, 300, 900),
+        # How long a failed e-mail's record is kept (removed by `flask academy retention run`).
+        "MAIL_FAILURE_DAYS": 30,
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         # PostgreSQL: a pooled connection idle for this long is pinged before use
         # (academy/database.py); 0 pings at every checkout, as pool_pre_ping would.
@@ -107,6 +117,13 @@ def finalise(config: dict, instance_path: str) -> None:
                 "(generate one with: python -c 'import secrets; print(secrets.token_hex(32))')"
             )
         config["SECRET_KEY"] = _development_secret(Path(instance_path))
+    if production and not config.get("ACADEMY_BASE_URL"):
+        # Links in e-mails, QR codes and badges must name the public address; taking it
+        # from a request's Host header would let anyone choose where a reset link points.
+        raise ConfigError(
+            "ACADEMY_BASE_URL must be set when ACADEMY_ENV=production "
+            "(the public https:// address, e.g. https://academy.example.org)"
+        )
     uri = config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgres://"):  # the form some hosts hand out
         uri = "postgresql+psycopg://" + uri.removeprefix("postgres://")

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from academy import jobs
+from academy import mail
 from academy.access import roles_required
 from academy.admin.blueprint import bp
 from academy.admin.forms import (
@@ -39,7 +39,7 @@ from academy.models import (
 )
 from academy.models.privacy import REQUEST_LABELS
 from academy.paging import PAGE_SIZE, Window, page_from_query
-from academy.services import ServiceError, accounts, admin, equality, privacy
+from academy.services import ServiceError, accounts, admin, equality, mail_failures, privacy
 from academy.services.access_log import record_access, record_access_many
 from academy.timeutil import utcnow
 
@@ -63,7 +63,12 @@ def index():
             DataRequest.completed_at.is_(None), DataRequest.due_on < today
         )
     )
-    return render_template("admin/index.html", open_requests=open_requests, overdue=overdue)
+    return render_template(
+        "admin/index.html",
+        open_requests=open_requests,
+        overdue=overdue,
+        failed_mail=mail_failures.count_recent(),
+    )
 
 
 # Academies ------------------------------------------------------------------------------
@@ -353,7 +358,7 @@ def extend_request(request_id: int):
         else:
             db.session.commit()
             if message:
-                jobs.enqueue("academy.mail.send_email", *message)
+                mail.send(message)
             flash(
                 f"The deadline is now {long_date(item.due_on)}. "
                 + ("The member has been e-mailed the reason." if message else ""),

@@ -1,4 +1,4 @@
-"""The security log (read only) and resetting someone's second factor."""
+"""The security log and the failed e-mails (read only); resetting someone's second factor."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -10,6 +10,7 @@ from academy.extensions import db
 from academy.models import User
 from academy.paging import PAGE_SIZE, page_from_query
 from academy.services import ServiceError, security_log, two_factor
+from academy.services import mail_failures as failed_mail
 
 
 @bp.get("/security-log")
@@ -50,3 +51,17 @@ def reset_two_factor(user_id: int):
                 "success",
             )
     return redirect(url_for("admin.person", user_id=person.id))
+
+
+@bp.get("/mail-failures")
+@roles_required("admin")
+def mail_failures():
+    """E-mails that could not be delivered after every retry, newest first, with the reason."""
+    page = page_from_query()
+    found = failed_mail.failures(page=page, per_page=PAGE_SIZE)
+    return render_template(
+        "admin/mail_failures.html",
+        rows=found.items,
+        page=found.number,
+        has_next=found.has_next,
+    )
