@@ -23,7 +23,7 @@ import sys
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from email.utils import make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 from flask import current_app
@@ -100,8 +100,12 @@ def _message(email: dict, connection=None) -> EmailMultiAlternatives:
         from_email=sender,
         to=[email["to"]],
         reply_to=[email["reply_to"]] if email.get("reply_to") else None,
-        # Our own domain, not the machine's name (which may be an internal one).
-        headers={"Message-ID": make_msgid(domain=domain)},
+        headers={
+            # Our own domain, not the machine's name (which may be an internal one).
+            "Message-ID": make_msgid(domain=domain),
+            # In UTC with its offset (Flask-Mailman's default, -0000, means "zone unknown").
+            "Date": format_datetime(datetime.now(UTC)),
+        },
         connection=connection,
     )
     message.attach_alternative(email["html"], "text/html")

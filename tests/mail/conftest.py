@@ -60,16 +60,18 @@ class Recorder:
 
 
 @pytest.fixture
-def smtp_server() -> Iterator[tuple[Recorder, int]]:
-    """A real SMTP server on 127.0.0.1 (a free port) that accepts everything."""
+def smtp_server() -> Iterator[tuple[Recorder, int, Controller]]:
+    """A real SMTP server on 127.0.0.1 (a free port) that accepts everything; a test
+    may stop it (`controller.stop()`) to have a server that is down."""
     recorder = Recorder()
     port = free_port()
     controller = Controller(recorder, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        yield recorder, port
+        yield recorder, port, controller
     finally:
-        controller.stop()
+        if controller._thread is not None:  # not stopped by the test
+            controller.stop()
 
 
 def smtp_config(app_config: dict, port: int) -> dict:
