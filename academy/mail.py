@@ -12,8 +12,9 @@ and the person's action, long since answered, is not affected.
 Where it goes (`MAIL_BACKEND`, chosen in academy/config.py finalise): SMTP when
 `MAIL_SERVER` is set; otherwise `LogEmailBackend`, which in development prints
 each message to the console, links included, and keeps it as a real `.eml` file
-in `instance/outbox/` (both parts), and in production writes it to the log only,
-with its secret links redacted like every log line (academy.redaction).
+in `instance/outbox/` (both parts). Production refuses to start without
+`MAIL_SERVER` (academy/config.py); were this backend used there, it would write
+to the log only, secret links redacted like every log line (academy.redaction).
 """
 
 from __future__ import annotations
