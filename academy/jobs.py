@@ -19,6 +19,7 @@ the exception never reaches the code that queued the job.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import logging
 import threading
@@ -77,12 +78,32 @@ def enqueue(
         return job.id
 
     def in_thread() -> None:
-        with app.app_context():
-            g.setdefault(JOB_BASE_URL, base)
-            run_with_retries(path, args, kwargs, retries)
+        try:
+            with app.app_context():
+                g.setdefault(JOB_BASE_URL, base)
+                run_with_retries(path, args, kwargs, retries)
+        finally:
+            _running.discard(threading.current_thread())
 
-    threading.Thread(target=in_thread, name=f"job:{path}", daemon=True).start()
+    thread = threading.Thread(target=in_thread, name=f"job:{path}", daemon=True)
+    _running.add(thread)
+    thread.start()
     return None
+
+
+# Jobs running in threads of this process. A CLI command (`flask academy certificates
+# remind` without Redis) exits as soon as it has queued its e-mails: at exit they are
+# given a while to finish rather than cut off (daemon threads, so a job waiting to
+# retry never holds a stopping server for long).
+_running: set[threading.Thread] = set()
+FINISH_AT_EXIT_SECONDS = 60
+
+
+@atexit.register
+def _finish_running_jobs() -> None:
+    deadline = time.monotonic() + FINISH_AT_EXIT_SECONDS
+    for thread in list(_running):
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _sleep(seconds: float) -> None:

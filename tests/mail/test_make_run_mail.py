@@ -7,8 +7,10 @@ not be loaded, and the suite never noticed because every test replaced the backe
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -119,3 +121,42 @@ def test_links_follow_the_port_actually_served(make_run_app):
     text, _ = parts(wait_for_mail(make_run_app, before, to=address))
     assert "http://127.0.0.1:8123/confirm/" in text
     assert ":5000" not in text
+
+
+def test_a_command_that_exits_at_once_still_delivers_what_it_queued(tmp_path):
+    """Without Redis a CLI command's e-mails go in threads; the process waits for them
+    at exit instead of cutting them off (`flask academy certificates remind`)."""
+    import subprocess
+    import sys
+
+    script = (
+        "from academy import create_app\n"
+        "from academy.mail import send_template\n"
+        f"app = create_app({{'INSTANCE_PATH': {str(tmp_path)!r}, 'SECRET_KEY': 'x'}})\n"
+        "with app.app_context():\n"
+        "    send_template('cli@example.org', 'account_exists')\n"
+        "    from academy import jobs\n"
+        f"    jobs.enqueue('{__name__}.slow_job', {str(tmp_path / 'slow-done')!r})\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("MAIL_SERVER", "REDIS_URL")}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=Path(__file__).parents[2],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    (kept,) = (tmp_path / "outbox").glob("*.eml")
+    assert "To: cli@example.org" in kept.read_text()
+    assert "http://127.0.0.1:5000/login" in done.stdout  # printed, with the default address
+    assert (tmp_path / "slow-done").exists()  # a job still working when the command ended
+
+
+def slow_job(marker: str) -> None:
+    """A job that is still running when the command that queued it has finished."""
+    import time
+
+    time.sleep(2)
+    Path(marker).touch()
