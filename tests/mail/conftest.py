@@ -119,15 +119,18 @@ def outbox_files(app: Flask) -> list[Path]:
     return sorted(folder.glob("*.eml")) if folder.exists() else []
 
 
-def wait_for_mail(app: Flask, before: int, *, to: str) -> email.message.EmailMessage:
-    """The first .eml written after the first `before` files, addressed to `to`. Jobs run
+def wait_for_mail(
+    app: Flask, before: int, *, to: str, subject: str | None = None
+) -> email.message.EmailMessage:
+    """The first .eml written after the first `before` files, addressed to `to` (with
+    `subject`, if given: another job's message may land in between). Jobs run
     in a thread on this configuration, so it is waited for (up to a minute on a busy
     machine: this waits, it does not time anything)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         for path in outbox_files(app)[before:]:
             message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            if message["To"] == to:
+            if message["To"] == to and subject in (None, message["Subject"]):
                 return message
         time.sleep(0.1)
     raise AssertionError(f"no e-mail to {to} in {Path(app.instance_path) / 'outbox'}")
