@@ -9,9 +9,10 @@ Every job runs with the site address of the place that queued it
 follows the host and port served, a link written by a job points where the
 person who caused it was browsing.
 
-A job queued with `retries` is tried again after each delay when it raises
-(RQ's Retry on Redis, which needs the worker's scheduler: `flask academy worker`
-runs it; a loop with sleeps in-process). When the last attempt fails,
+A job queued with `retries` is tried again after each of its delays when it
+raises (RQ's Retry on Redis, which needs the worker's scheduler: `flask academy
+worker` runs it; a loop with sleeps in-process); on Redis any other job is tried
+again after RETRY_INTERVALS. When the last attempt fails,
 `retries.give_up` (a dotted path) is called with the error, the number of
 attempts and the job's own arguments, so the failure is recorded, never silent;
 the exception never reaches the code that queued the job.
@@ -35,6 +36,10 @@ log = logging.getLogger("academy.jobs")
 
 # What an RQ worker calls (named, not imported: it needs the app factory).
 RUN_JOB = "academy.worker.run_job"
+# A queued job that fails is tried again after these many seconds (so a mail server
+# or a renderer that is briefly down loses nothing); after the last, it is kept
+# among the failed jobs admins see (services/background_jobs.py).
+RETRY_INTERVALS = (30, 120, 600)
 # The app jobs run in, in a worker process (set by `flask academy worker`).
 worker_app: Flask | None = None
 
@@ -69,12 +74,16 @@ def enqueue(
     if app.config.get("REDIS_URL"):
         from rq import Retry
 
-        options: dict = {"job_timeout": 600}
-        if retries is not None and retries.delays:
-            options["retry"] = Retry(max=len(retries.delays), interval=list(retries.delays))
-        give_up = retries.give_up if retries else None
-        attempts = retries.attempts if retries else 1
-        job = _queue(app).enqueue(RUN_JOB, path, args, kwargs, base, give_up, attempts, **options)
+        if retries is not None:
+            delays = list(retries.delays)
+            give_up, attempts = retries.give_up, retries.attempts
+        else:
+            delays = list(app.config.get("JOB_RETRY_INTERVALS", RETRY_INTERVALS))
+            give_up, attempts = None, len(delays) + 1
+        retry = Retry(max=len(delays), interval=delays) if delays else None
+        job = queue(app).enqueue(
+            RUN_JOB, path, args, kwargs, base, give_up, attempts, job_timeout=600, retry=retry
+        )
         return job.id
 
     def in_thread() -> None:
@@ -159,7 +168,8 @@ def gave_up(
             log.exception("recording the failure of %s failed too", path)
 
 
-def _queue(app: Flask):
+def queue(app: Flask):
+    """The RQ queue jobs go to (REDIS_URL must be set)."""
     from redis import Redis
     from rq import Queue
 

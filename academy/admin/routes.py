@@ -39,7 +39,15 @@ from academy.models import (
 )
 from academy.models.privacy import REQUEST_LABELS
 from academy.paging import PAGE_SIZE, Window, page_from_query
-from academy.services import ServiceError, accounts, admin, equality, mail_failures, privacy
+from academy.services import (
+    ServiceError,
+    accounts,
+    admin,
+    background_jobs,
+    equality,
+    mail_failures,
+    privacy,
+)
 from academy.services.access_log import record_access, record_access_many
 from academy.timeutil import utcnow
 
@@ -68,6 +76,7 @@ def index():
         open_requests=open_requests,
         overdue=overdue,
         failed_mail=mail_failures.count_recent(),
+        failed_jobs=background_jobs.failed_count(),
     )
 
 
