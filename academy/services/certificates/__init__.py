@@ -59,7 +59,7 @@ from academy.services.certificates.issuing import (
     reissue,
     revoke,
 )
-from academy.services.certificates.notices import send_email, send_expiry_reminders
+from academy.services.certificates.notices import send_expiry_reminders
 from academy.services.certificates.pdfs import pdf_path
 from academy.services.certificates.queueing import queue_batch, start_waiting
 from academy.services.certificates.scope import (
@@ -99,7 +99,6 @@ __all__ = [
     "resume_batch",
     "revoke",
     "run_batch",
-    "send_email",
     "send_expiry_reminders",
     "start_waiting",
     "set_show_name",
