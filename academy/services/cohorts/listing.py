@@ -196,3 +196,13 @@ def near_you(user: User, *, limit: int = 5) -> list[Listing]:
         .limit(limit)
     ).all()
     return _listings(rows)
+
+
+def course_choices() -> list[tuple[int, str]]:
+    """(id, title) of the courses offered, for the course filter (nothing else loaded)."""
+    rows = db.session.execute(
+        select(Course.id, Course.title)
+        .where(Course.retired_at.is_(None))
+        .order_by(Course.position, Course.title)
+    )
+    return [(course_id, title) for course_id, title in rows]
