@@ -54,9 +54,11 @@ def test_an_open_cohort_is_listed_publicly_with_places_left(
     assert "Tara Trainer" in body  # who runs it
     assert "Salford" in body
     assert ">7<" in body
-    assert "Next session" in body and "To be announced" not in body
+    assert "Next session" in body
+    assert "To be announced" not in body
     # No member's name, and no count beyond places left.
-    assert "Secret" not in body and "Secret" not in text
+    assert "Secret" not in body
+    assert "Secret" not in text
     assert ">3<" not in body
     assert "Sign in to sign up" in body
 
@@ -81,15 +83,18 @@ def test_filters_by_region_course_format_and_month(client, make_cohort, make_use
     assert "Leeds weekend" not in text
     yorkshire = in_person.academy_id
     text = client.get(f"/training/?region={yorkshire}").get_data(as_text=True)
-    assert "Leeds weekend" in text and "Tuesday evenings online" in text
+    assert "Leeds weekend" in text
+    assert "Tuesday evenings online" in text
     text = client.get("/training/?format=in-person").get_data(as_text=True)
-    assert "Leeds weekend" in text and "Tuesday evenings online" not in text
+    assert "Leeds weekend" in text
+    assert "Tuesday evenings online" not in text
     text = client.get(f"/training/?course={in_person.course_id}").get_data(as_text=True)
     assert "Leeds weekend" in text
     # A month after both end: nothing.
     later = date.today() + timedelta(days=120)
     text = client.get(f"/training/?month={later:%Y-%m}").get_data(as_text=True)
-    assert "Leeds weekend" not in text and "No open training matches" in text
+    assert "Leeds weekend" not in text
+    assert "No open training matches" in text
     this_month = date.today()
     text = client.get(f"/training/?month={this_month:%Y-%m}").get_data(as_text=True)
     assert "Leeds weekend" in text
@@ -113,7 +118,8 @@ def test_finished_and_closed_cohorts_are_not_listed(client, make_cohort, trainer
     )
     closed = make_cohort(trainer, name="Closed now", signup_closed=True, **OPEN)
     text = client.get("/training/").get_data(as_text=True)
-    assert "Long gone" not in text and "Closed now" not in text
+    assert "Long gone" not in text
+    assert "Closed now" not in text
     # Its listing still answers, saying sign-up has closed.
     assert "Sign-up for this cohort has closed" in client.get(f"/training/{closed.id}").get_data(
         as_text=True
@@ -133,7 +139,8 @@ def test_paging_with_limit_plus_one(client, make_cohort, trainer):
     assert 'rel="next"' in first
     second = client.get("/training/?page=2").get_data(as_text=True)
     assert second.count('class="card"') == 1
-    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert 'rel="prev"' in second
+    assert 'rel="next"' not in second
     assert client.get("/training/?page=abc").status_code == 200
     assert client.get("/training/?page=99999999999999").status_code == 400
 
@@ -172,5 +179,7 @@ def test_the_cohort_form_opens_a_cohort(client, login, trainer, cohort):
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     db.session.refresh(cohort)
-    assert cohort.is_open and cohort.town == "Salford" and not cohort.signup_closed
+    assert cohort.is_open
+    assert cohort.town == "Salford"
+    assert not cohort.signup_closed
     assert "Salford spring" in client.get("/training/").get_data(as_text=True)
