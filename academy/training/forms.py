@@ -1,10 +1,12 @@
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField
+from wtforms import RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
 
 from academy.formatting import month_label
 from academy.models.cohorts import CohortMode
+from academy.services.feedback import EVALUATION_QUESTIONS, SESSION_QUESTIONS
 
 
 class FindForm(FlaskForm):
@@ -34,3 +36,49 @@ class FindForm(FlaskForm):
             months.append(SelectChoice(f"{year:04d}-{month:02d}", month_label(year, month)))
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         self.month.choices = [SelectChoice("", "Any month"), *months]
+
+
+SCALE = [
+    SelectChoice("1", "1 – strongly disagree"),
+    SelectChoice("2", "2"),
+    SelectChoice("3", "3"),
+    SelectChoice("4", "4"),
+    SelectChoice("5", "5 – strongly agree"),
+]
+
+
+def _rating(label: str) -> RadioField:
+    return RadioField(
+        label,
+        choices=SCALE,
+        coerce=int,
+        validators=[InputRequired("Choose a number from 1 to 5.")],
+    )
+
+
+def _comment() -> TextAreaField:
+    return TextAreaField(
+        "Comment (optional)",
+        description="Trainers see comments without your name, once at least five people answered.",
+        validators=[Optional(), Length(max=2000, message="Keep your comment to 2000 characters.")],
+    )
+
+
+class SessionFeedbackForm(FlaskForm):
+    clear = _rating(SESSION_QUESTIONS[0][1])
+    useful = _rating(SESSION_QUESTIONS[1][1])
+    well_run = _rating(SESSION_QUESTIONS[2][1])
+    recommend = _rating(SESSION_QUESTIONS[3][1])
+    comment = _comment()
+
+    def ratings(self) -> dict[str, int]:
+        return {key: getattr(self, key).data for key, _ in SESSION_QUESTIONS}
+
+
+class EvaluationForm(FlaskForm):
+    overall = _rating(EVALUATION_QUESTIONS[0][1])
+    recommend = _rating(EVALUATION_QUESTIONS[1][1])
+    comment = _comment()
+
+    def ratings(self) -> dict[str, int]:
+        return {key: getattr(self, key).data for key, _ in EVALUATION_QUESTIONS}
