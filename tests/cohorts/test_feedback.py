@@ -190,3 +190,41 @@ def test_answers_are_in_the_data_export_and_erased_with_the_account(client, logi
     privacy.erase_account(members[0])
     db.session.commit()
     assert _count(session) == 0
+
+
+def test_staff_see_feedback_per_academy_and_trainer_with_a_chart_and_csv(
+    client, login, make_user, trainer, cohort, attended
+):
+    session, members = attended
+    _answers(client, login, session, members, 5)
+    staff = make_user(roles=("staff",))  # North West, as the cohort
+    login(client, staff)
+    page = client.get("/reports/north-west/feedback")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "<svg" in text
+    assert "Tara Trainer" in text
+    assert "3.0" in text
+    assert "Comment number" not in text
+    for member in members:
+        assert member.display_name not in text
+    csv = client.get("/reports/north-west/feedback.csv")
+    assert csv.status_code == 200
+    body = csv.get_data(as_text=True)
+    assert "Trainer,Tara Trainer,5,3.0" in body
+    # Another academy's staff cannot read it; their own academy has too few answers.
+    london_staff = make_user(roles=("staff",), academy="london")
+    login(client, london_staff)
+    assert client.get("/reports/north-west/feedback").status_code == 403
+    london = client.get("/reports/london/feedback").get_data(as_text=True)
+    assert "Tara Trainer" not in london
+
+
+def test_staff_reports_hide_groups_under_five(client, login, make_user, cohort, attended):
+    session, members = attended
+    _answers(client, login, session, members, 4)
+    login(client, make_user(roles=("staff",)))
+    body = client.get("/reports/north-west/feedback.csv").get_data(as_text=True)
+    assert "Trainer,Tara Trainer,4,,,," in body
+    text = client.get("/reports/north-west/feedback").get_data(as_text=True)
+    assert "fewer than 5 answers (hidden)" in text

@@ -202,12 +202,6 @@ def staff_results(scope: Scope, today: date) -> StaffResults:
     return StaffResults(overall=overall, by_trainer=by_trainer, months=months, monthly=monthly)
 
 
-def chart_values(results: StaffResults) -> list[float]:
-    """Each month's average of the four questions; 0 where suppressed (too few answers)."""
-    values = []
-    for result in results.monthly:
-        if result.suppressed:
-            values.append(0)
-        else:
-            values.append(round(sum(result.averages.values()) / len(result.averages), 1))
-    return values
+def average_of(result: Result) -> float:
+    """The mean of a result's question averages (one figure for a chart)."""
+    return round(sum(result.averages.values()) / len(result.averages), 1)
