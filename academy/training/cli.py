@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 
 from academy.extensions import db
 from academy.services import cohorts as cohorts_service
-from academy.services.cohorts import waiting
+from academy.services.cohorts import reminders, waiting
 
 training_cli = AppGroup("training", help="Waiting-list offers and session reminders.")
 
@@ -24,3 +24,12 @@ def expire_offers() -> None:
     db.session.commit()
     cohorts_service.send_later(messages)
     click.echo(f"{lapsed} offers lapsed; {len(messages)} places offered.")
+
+
+@training_cli.command("remind")
+def remind() -> None:
+    """E-mail members (with the .ics) about their sessions starting within the next day."""
+    due = reminders.due_reminders()
+    db.session.commit()
+    reminders.send_later(due)
+    click.echo(f"{len(due)} session reminders sent.")
