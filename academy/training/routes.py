@@ -26,6 +26,14 @@ from academy.training.forms import FindForm
 MANAGERS = ("trainer", "staff", "admin")
 
 
+@bp.app_template_global("training_near_you")
+def training_near_you() -> list[listings.Listing]:
+    """For the member's dashboard (training/_dashboard.html)."""
+    if not current_user.is_authenticated:
+        return []
+    return listings.near_you(current_user)
+
+
 def _filters(form: FindForm) -> listings.Filters:
     """The filters asked for; a value not among the choices is said and ignored."""
     form.validate()

@@ -133,8 +133,8 @@ def _trainer_names(cohort_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
     return {key: tuple(value) for key, value in names.items()}
 
 
-def _listings(rows) -> list[Listing]:
-    names = _trainer_names([cohort.id for cohort, _taken, _next in rows])
+def _listings(rows, *, trainers: bool = True) -> list[Listing]:
+    names = _trainer_names([cohort.id for cohort, _taken, _next in rows]) if trainers else {}
     return [
         Listing(
             cohort=cohort,
@@ -195,7 +195,8 @@ def near_you(user: User, *, limit: int = 5) -> list[Listing]:
         .order_by(Cohort.starts_on, Cohort.id)
         .limit(limit)
     ).all()
-    return _listings(rows)
+    # The dashboard shows no trainers' names: one query, whatever is listed.
+    return _listings(rows, trainers=False)
 
 
 def course_choices() -> list[tuple[int, str]]:
