@@ -143,7 +143,7 @@ def test_from_five_answers_trainers_see_averages_and_comments_without_names(
     _answers(client, login, session, members, 5)
     login(client, trainer)
     page = client.get(f"/cohorts/{cohort.id}/feedback").get_data(as_text=True)
-    assert "3.0 out of 5 on average" in page  # clear: 1, 2, 3, 4, 5
+    assert "The session was clear: <strong>3.0</strong> out of 5 on average" in page  # 1 to 5
     assert "Comment number 4" in page
     for member in members:
         assert member.display_name not in page
