@@ -223,6 +223,8 @@ class CohortSession(db.Model):
     """A live session of a cohort, in person or online."""
 
     __tablename__ = "cohort_sessions"
+    # A cohort's next session (Find training, reminders) without reading its others.
+    __table_args__ = (sa.Index("ix_cohort_sessions_cohort_starts", "cohort_id", "starts_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(

@@ -178,9 +178,14 @@ def upgrade():
     op.create_index(op.f("ix_session_reminders_user_id"), "session_reminders", ["user_id"])
     # "Find training" lists open cohorts that have not ended.
     op.create_index("ix_cohorts_open_ends_on", "cohorts", ["is_open", "ends_on"])
+    # A cohort's next session, for each listing, without reading its other sessions.
+    op.create_index(
+        "ix_cohort_sessions_cohort_starts", "cohort_sessions", ["cohort_id", "starts_at"]
+    )
 
 
 def downgrade():
+    op.drop_index("ix_cohort_sessions_cohort_starts", table_name="cohort_sessions")
     op.drop_index("ix_cohorts_open_ends_on", table_name="cohorts")
     op.drop_table("session_reminders")
     op.drop_table("course_evaluations")

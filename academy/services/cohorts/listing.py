@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
-from sqlalchemy.orm import defaultload, lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from academy.extensions import db
 from academy.models import (
@@ -87,20 +87,24 @@ def _month_end(first: date) -> date:
     return date.fromordinal(following.toordinal() - 1)
 
 
-def _query(filters: Filters, now: datetime):
-    today = now.date()
+# The course as a listing shows it: not its rendered introduction, nor its modules.
+_COURSE_SHOWN = (
+    joinedload(Cohort.course)
+    .load_only(Course.id, Course.slug, Course.title, Course.summary, Course.retired_at)
+    .lazyload(Course.modules)
+)
+
+
+def _matching(filters: Filters, now: datetime):
+    """The ids of the open cohorts that match (a query to narrow further and page)."""
     query = (
-        select(Cohort, _taken(now).label("taken"), _next_session(now).label("next_at"))
+        select(Cohort.id)
         .join(Course, Course.id == Cohort.course_id)
         .where(
             Cohort.is_open.is_(True),
             Cohort.signup_closed.is_(False),
-            Cohort.ends_on >= today,
+            Cohort.ends_on >= now.date(),
             Course.retired_at.is_(None),
-        )
-        # The course's modules and lessons are not needed here.
-        .options(
-            defaultload(Cohort.course).lazyload(Course.modules), lazyload(Cohort.trainer_links)
         )
     )
     if filters.academy_id is not None:
@@ -116,6 +120,16 @@ def _query(filters: Filters, now: datetime):
             Cohort.starts_on <= _month_end(filters.month), Cohort.ends_on >= filters.month
         )
     return query
+
+
+def _with_places(ids, now: datetime):
+    """The cohorts among `ids` (at most a page), with places taken and next session."""
+    return (
+        select(Cohort, _taken(now).label("taken"), _next_session(now).label("next_at"))
+        .where(Cohort.id.in_(ids))
+        .options(_COURSE_SHOWN, lazyload(Cohort.trainer_links))
+        .order_by(Cohort.starts_on, Cohort.id)
+    )
 
 
 def _trainer_names(cohort_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
@@ -150,12 +164,16 @@ def find_training(filters: Filters, number: int = 1, *, size: int = 20) -> Page[
     """One page of open cohorts, soonest first."""
     window = Window(number, size)
     now = utcnow()
-    rows = db.session.execute(
-        _query(filters, now)
+    page = (
+        _matching(filters, now)
         .order_by(Cohort.starts_on, Cohort.id)
         .offset(window.offset)
         .limit(window.limit)
-    ).all()
+    )
+    # The page's ids first (one cheap indexed read), then their places and next session:
+    # the correlated counts run for the page's rows only, not for every match.
+    ids = list(db.session.scalars(page))
+    rows = db.session.execute(_with_places(ids, now)).all() if ids else []
     return Page(
         items=_listings(rows[: window.size]),
         number=number,
@@ -167,11 +185,7 @@ def listing(cohort_id: int) -> Listing | None:
     """One open cohort's listing (even when sign-up has closed or it has ended), or None."""
     now = utcnow()
     row = db.session.execute(
-        select(Cohort, _taken(now).label("taken"), _next_session(now).label("next_at"))
-        .where(Cohort.id == cohort_id, Cohort.is_open.is_(True))
-        .options(
-            defaultload(Cohort.course).lazyload(Course.modules), lazyload(Cohort.trainer_links)
-        )
+        _with_places([cohort_id], now).where(Cohort.is_open.is_(True))
     ).one_or_none()
     if row is None:
         return None
@@ -189,12 +203,14 @@ def near_you(user: User, *, limit: int = 5) -> list[Listing]:
     where = [Cohort.mode == CohortMode.ONLINE]
     if user.home_academy_id is not None:
         where.append(Cohort.academy_id == user.home_academy_id)
-    rows = db.session.execute(
-        _query(Filters(), now)
+    nearest = (
+        _matching(Filters(), now)
         .where(sa.or_(*where), Cohort.course_id.not_in(completed), Cohort.id.not_in(mine))
         .order_by(Cohort.starts_on, Cohort.id)
         .limit(limit)
-    ).all()
+    )
+    ids = list(db.session.scalars(nearest))
+    rows = db.session.execute(_with_places(ids, now)).all() if ids else []
     # The dashboard shows no trainers' names: one query, whatever is listed.
     return _listings(rows, trainers=False)
 
