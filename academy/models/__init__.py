@@ -16,6 +16,10 @@ from academy.models.cohorts import (  # noqa: F401
     CohortMember,
     CohortSession,
     CohortTrainer,
+    CourseEvaluation,
+    SessionFeedback,
+    SessionReminder,
+    WaitingPlace,
 )
 from academy.models.content import (  # noqa: F401
     Course,
