@@ -129,9 +129,11 @@ class User(db.Model):
         return ids is None or academy_id in ids
 
     def academies_held(self, *roles: str) -> list[Academy]:
-        """The academies (objects, by name) this person acts in as one of `roles`, for an
-        academy-scoped person; an admin's are every academy, which `academies_for`
-        tells apart (None) so the caller can query them."""
+        """The academies (objects, by name) in which this person holds one of `roles`.
+
+        Loaded with the roles, so no query. An admin holds none and acts in every
+        academy: ask `acts_everywhere` first and query those instead.
+        """
         wanted = roles or ACADEMY_ROLES
         academies = {
             link.academy_id: link.academy for link in self.academy_roles if link.role in wanted
