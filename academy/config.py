@@ -46,6 +46,9 @@ def defaults(instance_path: str) -> dict:
             "ACADEMY_CERTIFICATES_DIR", str(Path(instance_path) / "certificates")
         ),
         "ACADEMY_CHECK_CURRICULUM": True,
+        # age public keys (age1…) backups are encrypted to (academy/ops/backup_encryption.py);
+        # production writes no unencrypted backup.
+        "ACADEMY_BACKUP_RECIPIENTS": os.environ.get("ACADEMY_BACKUP_RECIPIENTS", ""),
         # Mail: real SMTP when MAIL_SERVER is set; otherwise messages go to the log.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
