@@ -8,7 +8,7 @@ an unsubmitted attempt holds no answers (they are written only on submission),
 only the questions it drew.
 
 Revision ID: i23a1open
-Revises: i17a1ma11f01
+Revises: i22a0training
 Create Date: 2026-12-06 21:50:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i23a1open"
-down_revision = "i17a1ma11f01"
+down_revision = "i22a0training"
 branch_labels = None
 depends_on = None
 
