@@ -237,6 +237,7 @@ class Response:
     status: int
     headers: dict[str, str]
     body: str
+    content: bytes = b""  # the body as sent (a PDF, say)
 
 
 class Client:
@@ -260,7 +261,8 @@ class Client:
         try:
             connection.request(method, path, body=body, headers=headers)
             raw = connection.getresponse()
-            text = raw.read().decode("utf-8", "replace")
+            content = raw.read()
+            text = content.decode("utf-8", "replace")
             for header, value in raw.getheaders():
                 if header.lower() == "set-cookie":
                     cookie_name, _, rest = value.partition("=")
@@ -269,7 +271,8 @@ class Client:
                         self.cookies.pop(cookie_name, None)
                     else:
                         self.cookies[cookie_name] = cookie_value
-            return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, text)
+            headers = {k.lower(): v for k, v in raw.getheaders()}
+            return Response(raw.status, headers, text, content)
         finally:
             connection.close()
 
