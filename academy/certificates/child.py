@@ -8,8 +8,11 @@ CertificateContent on stdin with ("pdf", bytes), ("layout", message),
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
+
+NICENESS = 10
 
 
 def limit_memory(megabytes: int) -> None:
@@ -28,6 +31,8 @@ def main(argv: list[str]) -> int:
     sys.stdout = sys.stderr
     inp = sys.stdin.buffer
     limit_memory(memory_mb)
+    # Rendering is background work: on a busy machine members' requests come first.
+    os.nice(NICENESS)
 
     from academy.certificates.isolated import read_frame, write_frame
     from academy.certificates.render import CertificateLayoutError, CertificateRenderer
