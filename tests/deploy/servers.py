@@ -244,13 +244,14 @@ class Client:
     """A tiny browser: keeps cookies itself (the app marks them Secure in production,
     and these processes speak plain HTTP on loopback), and sends form tokens."""
 
-    def __init__(self, base: str, cookies: dict[str, str] | None = None):
+    def __init__(self, base: str, cookies: dict[str, str] | None = None, timeout: float = 15):
         self.base = base
         self.cookies = dict(cookies or {})
+        self.timeout = timeout
 
     def request(self, method: str, path: str, form: dict | None = None) -> Response:
         parts = urlsplit(self.base)
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=15)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=self.timeout)
         headers = {"User-Agent": "academy-deploy-test"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())

@@ -185,7 +185,9 @@ def test_a_certificate_issued_on_one_process_is_downloaded_from_the_other(cluste
     database.make_member("issuer@example.org", roles=("staff",), academy="north-west")
     holder = database.make_member("holder@example.org", name="Hana Holder")
     course_id, academy_id = database.complete_course(holder)
-    staff_on_b = Client(cluster["b"].url)
+    # The first certificate a worker renders also starts its renderer (a second on an
+    # idle machine): allow for a busy one.
+    staff_on_b = Client(cluster["b"].url, timeout=120)
     signed_in = staff_on_b.post("/login", {"email": "issuer@example.org", "password": PASSWORD})
     assert signed_in.status == 200, signed_in.body  # staff: the second step
     assert staff_on_b.post("/login/code", {"code": totp_code()}).status == 302
