@@ -31,13 +31,14 @@ def main(argv: list[str]) -> int:
     sys.stdout = sys.stderr
     inp = sys.stdin.buffer
     limit_memory(memory_mb)
-    # Rendering is background work: on a busy machine members' requests come first.
-    os.nice(NICENESS)
 
     from academy.certificates.isolated import read_frame, write_frame
     from academy.certificates.render import CertificateLayoutError, CertificateRenderer
 
     renderer = CertificateRenderer(template_dir)
+    # Rendering is background work: on a busy machine members' requests come first.
+    # (Only now: starting up niced on a loaded machine would take far longer.)
+    os.nice(NICENESS)
     write_frame(out, ("ready", None))
     while True:
         try:

@@ -42,8 +42,8 @@ log = logging.getLogger(__name__)
 DEFAULT_SECONDS = 20.0
 DEFAULT_MEMORY_MB = 768
 # How long a fresh child may take to import WeasyPrint and load the template, on
-# top of the render's own limit (a slow machine under load takes a few seconds).
-START_SECONDS = 30.0
+# top of the render's own limit (a second when idle; far more on a loaded machine).
+START_SECONDS = 60.0
 
 _FRAME = struct.Struct("!I")
 
