@@ -26,12 +26,11 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-import select
+import selectors
 import struct
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,13 +128,13 @@ class IsolatedRenderer:
             except (EOFError, pickle.UnpicklingError):
                 self._stop()
                 raise RenderOutOfMemory(self._died_reason()) from None
+            if kind == "memory":
+                self._stop()  # it exits anyway: its heap may be in any state
+                raise RenderOutOfMemory(self._died_reason())
         if kind == "pdf":
             return value
         if kind == "layout":
             raise RenderDoesNotFit(value)
-        if kind == "memory":
-            self.close()
-            raise RenderOutOfMemory(self._died_reason())
         raise RenderFailed(f"Rendering failed: {value}")
 
     def _died_reason(self) -> str:
@@ -177,15 +176,11 @@ class IsolatedRenderer:
 
     @staticmethod
     def _wait_readable(child: subprocess.Popen, seconds: float) -> bool:
-        deadline = time.monotonic() + seconds
-        fd = child.stdout.fileno()
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            readable, _, _ = select.select([fd], [], [], left)
-            if readable:
-                return True
+        """Whether the child's answer starts within `seconds` (epoll where there is
+        one: a busy web process may hold more than select's 1,024 descriptors)."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(child.stdout, selectors.EVENT_READ)
+            return bool(selector.select(timeout=seconds))
 
     def _stop(self) -> None:
         child, self._child = self._child, None
