@@ -195,3 +195,18 @@ def hostile_template(folder, kind: str):
     else:
         raise ValueError(kind)
     return target
+
+
+@pytest.fixture
+def issued_certificate(app, staff, member):
+    """A valid certificate of member's for Leading campaigns, issued by staff in North West."""
+    from academy.services import certificates as service
+    from academy.services.academies import academy_by_slug
+
+    complete(member)
+    complete(member, "leading-campaigns")
+    issued = service.issue(
+        member, course("leading-campaigns"), actor=staff, academy=academy_by_slug("north-west")
+    )
+    db.session.commit()
+    return issued
