@@ -17,6 +17,10 @@ from academy.models.cohorts import (  # noqa: F401
     CohortMember,
     CohortSession,
     CohortTrainer,
+    CourseEvaluation,
+    SessionFeedback,
+    SessionReminder,
+    WaitingPlace,
 )
 from academy.models.content import (  # noqa: F401
     Course,
@@ -33,6 +37,7 @@ from academy.models.equality import (  # noqa: F401
     EqualityQuestion,
 )
 from academy.models.learning import Enrolment, LessonCompletion, QuizAttempt  # noqa: F401
+from academy.models.mail import MailFailure  # noqa: F401
 from academy.models.people import Academy, AcademyRole, Role, User, UserRole  # noqa: F401
 from academy.models.privacy import (  # noqa: F401
     AccessLogEntry,

@@ -9,7 +9,7 @@ nowhere cannot be rendered again (its verification code is printed on it and nev
 stored): the download says so and staff re-issue it.
 
 Revision ID: ir1d5f0a7c31
-Revises: a4f2c9e71b58
+Revises: i22a0training
 Create Date: 2026-12-06 21:50:00.000000
 
 """
@@ -21,7 +21,7 @@ from academy.models.types import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "ir1d5f0a7c31"
-down_revision = "a4f2c9e71b58"
+down_revision = "i22a0training"
 branch_labels = None
 depends_on = None
 

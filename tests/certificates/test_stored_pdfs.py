@@ -152,7 +152,7 @@ def test_the_migration_copies_the_pdfs_it_finds_on_disk(two_machines):
         pdf = _as_if_kept_on_disk(app, certificate)
         certificate_id = certificate.id
         db.session.remove()
-        flask_migrate.downgrade(revision="a4f2c9e71b58")
+        flask_migrate.downgrade(revision="i22a0training")
         assert "certificate_files" not in sa.inspect(db.engine).get_table_names()
         flask_migrate.upgrade()
         stored = db.session.scalars(sa.select(CertificateFile)).one()

@@ -59,7 +59,7 @@ from academy.services.certificates.issuing import (
     reissue,
     revoke,
 )
-from academy.services.certificates.notices import send_email, send_expiry_reminders
+from academy.services.certificates.notices import send_expiry_reminders
 from academy.services.certificates.pdfs import CertificateRenderError, pdf_bytes
 from academy.services.certificates.scope import (
     NotAllowed,
@@ -98,7 +98,6 @@ __all__ = [
     "resume_batch",
     "revoke",
     "run_batch",
-    "send_email",
     "send_expiry_reminders",
     "set_show_name",
     "staff_academy_ids",
