@@ -64,9 +64,7 @@ from academy.services.certificates.pdfs import CertificateRenderError, pdf_bytes
 from academy.services.certificates.scope import (
     NotAllowed,
     academies_of,
-    can_act_in,
     can_download,
-    staff_academy_ids,
 )
 from academy.services.certificates.verification import hash_code, verify, verify_url
 
@@ -81,7 +79,6 @@ __all__ = [
     "academies_of",
     "add_months",
     "batch_is_stalled",
-    "can_act_in",
     "can_download",
     "can_renew",
     "can_resume",
@@ -100,7 +97,6 @@ __all__ = [
     "run_batch",
     "send_expiry_reminders",
     "set_show_name",
-    "staff_academy_ids",
     "start_batch",
     "verify",
     "verify_url",
