@@ -67,7 +67,12 @@ from academy.services.certificates.scope import (
     can_download,
     staff_academy_ids,
 )
-from academy.services.certificates.verification import hash_code, verify, verify_url
+from academy.services.certificates.verification import (
+    grouped_code,
+    hash_code,
+    verify,
+    verify_url,
+)
 
 __all__ = [
     "ACADEMY_IDS",
@@ -89,6 +94,7 @@ __all__ = [
     "counts_everywhere",
     "current_certificate",
     "eligible_members",
+    "grouped_code",
     "hash_code",
     "issue",
     "pdf_path",

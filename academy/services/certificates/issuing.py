@@ -27,6 +27,7 @@ from academy.models.certificates import (
     CertificateBatch,
     CertificateNumber,
     CertificateStatus,
+    RevocationCategory,
 )
 from academy.services import ServiceError
 from academy.services.audit import record
@@ -34,7 +35,7 @@ from academy.services.certificates.eligibility import check_eligible
 from academy.services.certificates.notices import tell_holder_issued, tell_holder_revoked
 from academy.services.certificates.pdfs import store_pdf
 from academy.services.certificates.scope import require_academy
-from academy.services.certificates.verification import CODE_BYTES, hash_code
+from academy.services.certificates.verification import hash_code, new_code
 from academy.timeutil import utcnow
 
 REASON_MAX = 500
@@ -73,7 +74,7 @@ def create(
     """Make the certificate, its number, code and PDF, without any check: `issue` and
     `reissue` check first, and the database's unique index has the last word."""
     now = utcnow()
-    code = secrets.token_urlsafe(CODE_BYTES)
+    code = new_code()
     if not keep_expiry:
         expires_on = (
             # From the day printed as the day of issue (Certificate.issued_on).
@@ -228,12 +229,26 @@ def reissue(certificate: Certificate, *, actor: User, renew: bool = False) -> Ce
     return new
 
 
-def revoke(certificate: Certificate, *, actor: User, reason: str) -> Certificate:
-    """Revoke a valid certificate; verification says so from the next request."""
+def revoke(
+    certificate: Certificate,
+    *,
+    actor: User,
+    reason: str,
+    category: str = RevocationCategory.WITHDRAWN,
+) -> Certificate:
+    """Revoke a valid certificate; verification says so from the next request.
+
+    `category` is the reason the public verification page gives; `reason`, in the
+    staff member's words, goes to the holder alone (e-mail, their certificates page).
+    """
     require_academy(actor, certificate.academy_id)
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("Give the reason for revoking the certificate.")
+    try:
+        category = RevocationCategory(category)
+    except ValueError:
+        raise ServiceError("Choose the reason the verification page gives.") from None
     if len(reason) > REASON_MAX:
         raise ServiceError(f"Keep the reason to {REASON_MAX} characters.")
     if certificate.status != CertificateStatus.VALID:
@@ -242,6 +257,7 @@ def revoke(certificate: Certificate, *, actor: User, reason: str) -> Certificate
     certificate.revoked_at = utcnow()
     certificate.revoked_by_id = actor.id
     certificate.revoked_reason = reason
+    certificate.revoked_category = category.value
     member = db.session.get(User, certificate.user_id) if certificate.user_id else None
     record(
         "certificate.revoke",
@@ -250,6 +266,7 @@ def revoke(certificate: Certificate, *, actor: User, reason: str) -> Certificate
         academy_id=certificate.academy_id,
         target=certificate.number,
         reason=reason,
+        category=category.value,
     )
     if member is not None:
         tell_holder_revoked(member, certificate, reason)

@@ -21,7 +21,7 @@ from academy.certificates.render import (
 )
 from academy.models.certificates import Certificate
 from academy.services import ServiceError
-from academy.services.certificates.verification import verify_url
+from academy.services.certificates.verification import grouped_code, verify_url
 
 
 def certificates_dir() -> Path:
@@ -48,6 +48,7 @@ def _content(certificate: Certificate, code: str) -> CertificateContent:
         expires_on=certificate.expires_on,
         issuer_name=certificate.issuer_name,
         verify_url=verify_url(code),
+        verification_code=grouped_code(code),
     )
 
 
