@@ -148,9 +148,7 @@ def test_a_revoked_certificate_gives_its_public_reason_and_never_the_name(
     assert words.lower() in holder_page
 
 
-def test_replaced_and_expired_certificates_never_name_the_holder(
-    client, staff, issued, shows_name
-):
+def test_replaced_and_expired_certificates_never_name_the_holder(client, staff, issued, shows_name):
     certificate, code = issued
     assert client.get(f"/verify/{code}.json").get_json()["holder_name"]  # opted in: shown
     new = service.reissue(certificate, actor=staff)
@@ -182,9 +180,7 @@ def test_staff_choose_the_public_reason_when_revoking(client, login, staff, issu
     assert "Choose the reason the verification page gives." in refused.get_data(as_text=True)
     db.session.refresh(certificate)
     assert certificate.status == "valid"
-    bogus = client.post(
-        f"{url}/revoke", data={"reason": "Wrong person", "category": "because"}
-    )
+    bogus = client.post(f"{url}/revoke", data={"reason": "Wrong person", "category": "because"})
     assert bogus.status_code == 302
     db.session.refresh(certificate)
     assert certificate.status == "valid"

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import calendar
-import secrets
 from datetime import date, timedelta
 
 import sqlalchemy as sa
