@@ -26,6 +26,7 @@ from academy.services.privacy.data_requests import (
     open_request,
     open_request_of,
 )
+from academy.services.privacy.readable import name_things
 from academy.services.privacy.registry import (
     ACTOR_COLUMNS,
     OWNER,
@@ -103,7 +104,8 @@ def export_data(user: User) -> dict[str, Any]:
             }
             for slug, value in sorted(answers.items())
         ],
-        "records": tables,
+        # References by name (a course's slug and title), not by database id.
+        "records": name_things(tables),
     }
 
 
