@@ -71,9 +71,7 @@ def _log_some(make_user, admin, n: int) -> None:
         record_access_many(trainer, [person.id], "cohort.csv-export", f"cohort:{cohort.id}")
         certificate = _certificate(person, f"OA-2026-9{n:02d}{i:03d}")
         record_access(staff, person, "staff.certificate-page", f"certificate:{certificate.id}")
-        record_access(
-            admin, person, "admin.academy-people", f"academy:{cohort.academy_id}"
-        )
+        record_access(admin, person, "admin.academy-people", f"academy:{cohort.academy_id}")
         record_access(admin, person, "data-export")
     db.session.commit()
 
@@ -152,3 +150,32 @@ def test_the_data_export_names_courses_cohorts_and_targets_not_ids(
     assert access["target"] == "cohort 'Leeds spring'"
     assert access["what"] == "Your cohort's progress was downloaded by its trainer or staff"
     assert "cohort.csv-export" not in json.dumps(data)
+
+
+def test_the_export_names_things_in_a_fixed_number_of_queries(make_user, count_queries):
+    from academy.services import privacy
+
+    member = make_user(name="Mo Member")
+    trainer = make_user(roles=("trainer",), academy="north-west")
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            cohort = _cohort(f"Leeds {n}-{i}")
+            record_access_many(trainer, [member.id], "cohort.csv-export", f"cohort:{cohort.id}")
+        db.session.commit()
+
+    courses = db.session.scalars(sa.select(Course).order_by(Course.id)).all()
+    learning.enrol(member, courses[0])
+    grow(1)
+    privacy.export_data(member)
+    with count_queries() as few:
+        privacy.export_data(member)
+    for course in courses[1:]:
+        learning.enrol(member, course, check_prerequisites=False)
+    grow(5)
+    privacy.export_data(member)  # as above: the member reloaded after the commit
+    with count_queries() as many:
+        data = privacy.export_data(member)
+    assert len(data["records"]["enrolments"]) == len(courses) > 1
+    assert len(data["records"]["access_log"]) == 6
+    assert len(many) == len(few)
