@@ -4,7 +4,7 @@ private to the holder; revocations made before the category existed read as
 "withdrawn by the academy", the one category that claims nothing more than happened.
 
 Revision ID: i17b0revoke
-Revises: a4f2c9e71b58
+Revises: i22a0training
 Create Date: 2026-12-06 22:00:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "i17b0revoke"
-down_revision = "a4f2c9e71b58"
+down_revision = "i22a0training"
 branch_labels = None
 depends_on = None
 

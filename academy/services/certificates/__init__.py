@@ -58,14 +58,12 @@ from academy.services.certificates.issuing import (
     reissue,
     revoke,
 )
-from academy.services.certificates.notices import send_email, send_expiry_reminders
+from academy.services.certificates.notices import send_expiry_reminders
 from academy.services.certificates.pdfs import pdf_path
 from academy.services.certificates.scope import (
     NotAllowed,
     academies_of,
-    can_act_in,
     can_download,
-    staff_academy_ids,
 )
 from academy.services.certificates.verification import (
     grouped_code,
@@ -84,7 +82,6 @@ __all__ = [
     "academies_of",
     "add_months",
     "batch_is_stalled",
-    "can_act_in",
     "can_download",
     "can_renew",
     "can_resume",
@@ -102,10 +99,8 @@ __all__ = [
     "resume_batch",
     "revoke",
     "run_batch",
-    "send_email",
     "send_expiry_reminders",
     "set_show_name",
-    "staff_academy_ids",
     "start_batch",
     "verify",
     "verify_url",

@@ -27,11 +27,12 @@ from academy.extensions import db
 from academy.models import Question, Quiz, QuizAttempt, User
 from academy.models.content import PublicOption, PublicQuestion
 from academy.services import ServiceError
-from academy.services.learning.enrolment import active_enrolment, enrolment_for
+from academy.services.learning.enrolment import require_enrolment
 from academy.services.learning.progress import QuizStatus, course_tree, refresh_completion
 from academy.timeutil import utcnow
 
 MAX_SHORT_ANSWER = 200
+TAKE_QUIZZES = "Enrol in this course to take its quizzes."
 _system_random = random.SystemRandom()
 
 
@@ -95,13 +96,12 @@ def _snapshot(quiz: Quiz, rng: random.Random) -> dict[str, Any]:
 def start_attempt(user: User, quiz: Quiz, *, rng: random.Random | None = None) -> QuizAttempt:
     """The member's open attempt at `quiz`, starting one if there is none.
 
-    Refused (ServiceError) when not enrolled, or when every attempt has been used.
+    Refused with NotEnrolled when the member is not taking the course, and with
+    ServiceError when every attempt has been used.
     """
+    enrolment = require_enrolment(user, quiz.course_id, TAKE_QUIZZES)
     if quiz.retired:
         raise ServiceError("This quiz is no longer part of the course.")
-    enrolment = active_enrolment(user.id, quiz.course_id)
-    if enrolment is None:
-        raise ServiceError("Enrol in this course to take its quizzes.")
     existing = open_attempt(user.id, quiz.id)
     if existing is not None:
         return existing
@@ -230,10 +230,13 @@ def submit_attempt(
 
     `responses` maps question keys to what the form sent: option values made by
     `option_value` for choice questions, the text for short answers. Raises
-    InvalidAnswers (nothing recorded) or AlreadySubmitted (nothing changed).
+    InvalidAnswers (nothing recorded) or AlreadySubmitted (nothing changed), and
+    NotEnrolled (nothing recorded) when the member is no longer taking the course:
+    an attempt started before leaving is not marked after it.
     """
     if attempt.user_id != user.id:
         raise ServiceError("This is not your attempt.")
+    enrolment = require_enrolment(user, attempt.course_id, TAKE_QUIZZES)
     if attempt.submitted_at is not None:
         raise AlreadySubmitted("You have already submitted this attempt.")
     answers, problems = _parse(attempt, responses)
@@ -263,11 +266,9 @@ def submit_attempt(
     db.session.refresh(attempt, ["submitted_at", "answers", "results", "score", "passed"])
     if outcome.rowcount != 1:
         raise AlreadySubmitted("You have already submitted this attempt.")
-    enrolment = enrolment_for(user.id, attempt.course_id)
-    if enrolment is not None:
-        enrolment.last_activity_at = now
-        if attempt.passed:
-            refresh_completion(enrolment, course_tree(attempt.course_id))
+    enrolment.last_activity_at = now
+    if attempt.passed:
+        refresh_completion(enrolment, course_tree(attempt.course_id))
     return attempt
 
 
@@ -297,6 +298,21 @@ def attempt_by_number(user_id: int, quiz_id: int, number: int) -> QuizAttempt | 
     return db.session.scalar(
         _ATTEMPT_BY_NUMBER, {"user_id": user_id, "quiz_id": quiz_id, "number": number}
     )
+
+
+def quiz_attempts(user: User, quiz: Quiz) -> list[QuizAttempt]:
+    """The member's attempts at `quiz`, for its page: NotEnrolled unless they are taking
+    the course."""
+    require_enrolment(user, quiz.course_id, TAKE_QUIZZES)
+    return attempts_for(user.id, quiz.id)
+
+
+def own_attempt(user: User, quiz: Quiz, number: int) -> QuizAttempt | None:
+    """The member's attempt `number` at `quiz`, to answer or to review: NotEnrolled unless
+    they are taking the course (asked first, so a member who left learns nothing of
+    which attempts exist), None when they have no such attempt."""
+    require_enrolment(user, quiz.course_id, TAKE_QUIZZES)
+    return attempt_by_number(user.id, quiz.id, number)
 
 
 def quiz_status(quiz: Quiz, attempts: Sequence[QuizAttempt]) -> QuizStatus:
