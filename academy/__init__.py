@@ -80,9 +80,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     assets.init_app(app)
 
-    from academy import navigation, templating
+    from academy import demo_marker, navigation, templating
 
     navigation.init_app(app)
+    demo_marker.init_app(app)  # the demo-data banner on every page
     templating.init_app(app)  # every template filter, in one place
 
     from academy import errors

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
-
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from academy.extensions import db
 from academy.models import Role
-from academy.services import ServiceError, accounts, two_factor
+from academy.services import ServiceError, accounts
 from academy.services.academies import academy_by_slug, ensure_academies
 
 academy_cli = AppGroup("academy", help="Run the Organising Academy's own commands.")
-
-DEMO_ACCOUNTS = (
-    # e-mail, name, role, academy slug
-    ("member@demo.example.org", "Demo Member", Role.MEMBER, None),
-    ("trainer@demo.example.org", "Demo Trainer", Role.TRAINER, "north-west"),
-    ("staff@demo.example.org", "Demo Staff", Role.STAFF, "north-west"),
-    ("admin@demo.example.org", "Demo Admin", Role.ADMIN, None),
-)
 
 
 @academy_cli.command("seed-academies")
@@ -67,31 +56,28 @@ def create_user(email, display_name, roles, academy_slug, password) -> None:
 
 @academy_cli.command("seed-demo")
 def seed_demo() -> None:
-    """Create one demo account per role (new passwords each run) and print how to sign in."""
-    if current_app.config["ACADEMY_ENV"] == "production":
-        raise click.ClickException("Demo accounts are never created in production.")
-    ensure_academies()
+    """Make the demo academy (once) and print how to sign in as each role (new
+    passwords each run)."""
+    from academy.ops import demo
+
+    try:
+        sign_ins, made = demo.seed_demo()
+    except demo.DemoError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        "Demo data (made up; every address ends in @demo.example.org): "
+        + ("created." if made else "already here, left as it is.")
+    )
     click.echo("Demo accounts (passwords are new each time this runs):")
-    for email, name, role, academy_slug in DEMO_ACCOUNTS:
-        password = "-".join(secrets.token_hex(2) for _ in range(4))
-        user = accounts.find_user_by_email(email)
-        if user is None:
-            user = accounts.create_user(email, name, password, check_password=False)
-        else:
-            user.password_hash = accounts.hash_password(password)
-            user.end_all_sessions()
-        academy = academy_by_slug(academy_slug) if academy_slug else None
-        accounts.grant_role(user, role, academy=academy)
-        where = f" ({academy.full_name})" if academy else ""
-        click.echo(f"  {role.value:<8} {email:<28} password: {password}{where}")
-        if user.must_have_second_factor:
-            # Staff and admins cannot use their pages without two-step sign-in.
-            secret, codes = two_factor.enrol_for_demo(user)
+    for account in sign_ins:
+        where = f" ({account.academy})" if account.academy else ""
+        click.echo(f"  {account.role:<8} {account.email:<22} password: {account.password}{where}")
+        if account.second_factor_key:
             click.echo(
-                f"           two-step sign-in key: {two_factor.grouped(secret)} (add it to an "
-                f"authenticator app), or sign in with a recovery code: {codes[0]}"
+                f"           two-step sign-in key: {account.second_factor_key} (add it to an "
+                f"authenticator app), or sign in with a recovery code: {account.recovery_code}"
             )
-    db.session.commit()
+        click.echo(f"           {demo.TO_TRY[account.role]}")
 
 
 def _register_subcommands() -> None:

@@ -75,6 +75,26 @@ def _build_nav(roles: frozenset[str] | None, here: str) -> list[NavItem]:
     return [NavItem(label, url_for(endpoint), endpoint == current) for label, endpoint in shown]
 
 
+# Where each kind of person starts after signing in: the page with their work on it
+# (the first whose blueprint is registered and whose role they hold).
+LANDING = (
+    ("admin.index", "admin"),
+    ("staff.index", "staff"),
+    ("cohorts.index", "trainer"),
+    ("learn.dashboard", None),
+)
+
+
+def landing_url() -> str:
+    """The signed-in person's starting page: admin, staff, trainer pages, or their learning."""
+    roles = set(current_user.roles) if current_user.is_authenticated else set()
+    views = current_app.view_functions
+    for endpoint, role in LANDING:
+        if endpoint in views and (role is None or role in roles):
+            return url_for(endpoint)
+    return url_for("main.home")
+
+
 def home_link() -> NavItem:
     """Where a signed-in person goes from the home page."""
     if "learn.dashboard" in current_app.view_functions:

@@ -12,6 +12,7 @@ because they all come from `academy.formatting` (UK time, CLDR month names):
     {{ course.credit_hours | hours }}          6.5
     {{ course.credit_hours | credit_hours }}   6.5 credit hours
     {{ event.action | audit_action }}          Certificate issued
+    {{ c.revoked_category | revocation_category }}   Issued in error
 
 The certificate's own template, rendered by WeasyPrint outside Flask, names
 the same functions `date` and `credit_hours` (academy/certificates/render.py).
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from flask import Flask
 
 from academy import formatting, links
+from academy.models.certificates import RevocationCategory
 
 AUDIT_ACTIONS = {
     "certificate.issue": "Certificate issued",
@@ -49,6 +51,12 @@ def audit_action(action: str) -> str:
     return AUDIT_ACTIONS.get(action, action)
 
 
+def revocation_category(category: str | None) -> str:
+    """A revoked certificate's public reason in words; revocations from before there
+    were categories read as withdrawn by the academy."""
+    return RevocationCategory(category or RevocationCategory.WITHDRAWN).label
+
+
 FILTERS: dict[str, Callable[..., str]] = {
     "date": formatting.long_date,
     "short_date": formatting.short_date,
@@ -59,6 +67,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "hours": formatting.hours,
     "credit_hours": formatting.credit_hours,
     "audit_action": audit_action,
+    "revocation_category": revocation_category,
 }
 
 

@@ -24,12 +24,12 @@ from academy.timeutil import utcnow
 @bp.get("/")
 @signed_in
 def index():
+    accesses = access_log.recent_access_to(current_user)
     return render_template(
         "account/index.html",
         user=current_user,
         has_equality=bool(equality.answers_of(current_user)),
-        accesses=access_log.recent_access_to(current_user),
-        describe=access_log.describe,
+        accesses=list(zip(accesses, access_log.for_the_member(accesses), strict=True)),
         requests=privacy.requests_of(current_user),
         request_words=privacy.in_members_words,
         user_region=db.session.get(Academy, current_user.home_academy_id).name

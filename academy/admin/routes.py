@@ -48,6 +48,7 @@ from academy.services import (
     mail_failures,
     privacy,
 )
+from academy.services import access_log as access_words
 from academy.services.access_log import record_access, record_access_many
 from academy.timeutil import utcnow
 
@@ -408,9 +409,10 @@ def access_log():
             )
         ).all()
     )
+    words = access_words.entries_in_words([entry for entry, _, _ in found.items])
     return render_template(
         "admin/access_log.html",
-        rows=found.items,
+        rows=[(*row, said) for row, said in zip(found.items, words, strict=True)],
         page=found.number,
         has_next=found.has_next,
     )

@@ -17,6 +17,7 @@ from academy.auth.forms import (
     ResendConfirmationForm,
 )
 from academy.extensions import db, limiter
+from academy.navigation import landing_url
 from academy.services import ServiceError, accounts, security_log
 
 
@@ -32,7 +33,7 @@ def is_safe_next(target: str | None) -> bool:
 
 def _after_login_url() -> str:
     target = request.args.get("next")
-    return target if is_safe_next(target) else url_for("main.home")
+    return target if is_safe_next(target) else landing_url()
 
 
 def _login_account_key() -> str:

@@ -75,6 +75,8 @@ class CertificateContent:
     issuer_name: str
     verify_url: str
     issuer_role: str = "Academy staff"
+    # The code in the link, grouped for typing at the verification page ("" to leave out).
+    verification_code: str = ""
 
     def __post_init__(self) -> None:
         for name in ("number", "holder_name", "course_title", "academy_name", "issuer_name"):

@@ -35,6 +35,29 @@ class CertificateStatus(enum.StrEnum):
     SUPERSEDED = "superseded"
 
 
+class RevocationCategory(enum.StrEnum):
+    """Why a certificate was revoked, as the public verification page says it.
+
+    Staff choose one when revoking; their own words (`revoked_reason`) go to the
+    holder only, as they may say things about the person nobody else should read.
+    """
+
+    ISSUED_IN_ERROR = "issued-in-error"
+    SUPERSEDED = "superseded"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return REVOCATION_LABELS[self]
+
+
+REVOCATION_LABELS = {
+    RevocationCategory.ISSUED_IN_ERROR: "Issued in error",
+    RevocationCategory.SUPERSEDED: "Superseded by a new certificate",
+    RevocationCategory.WITHDRAWN: "Withdrawn by the academy",
+}
+
+
 class CertificateNumber(db.Model):
     """One row per number ever handed out: the database's own counter.
 
@@ -106,7 +129,10 @@ class Certificate(db.Model):
     revoked_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # Private: the staff member's words, for the holder (e-mail, certificates page).
     revoked_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Public: a RevocationCategory, what the verification page gives as the reason.
+    revoked_category: Mapped[str | None] = mapped_column(sa.String(24))
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     superseded_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("certificates.id", ondelete="SET NULL"), index=True

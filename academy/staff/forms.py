@@ -3,6 +3,8 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from academy.models.certificates import RevocationCategory
+
 
 class IssueForm(FlaskForm):
     """One member's certificate; `academy_id` only for a self-study completion."""
@@ -18,9 +20,16 @@ class IssueCohortForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
+    category = SelectField(
+        "Reason shown on the verification page",
+        description="Anyone checking the certificate sees this, and never the holder's name.",
+        choices=[SelectChoice("", "Choose…")]
+        + [SelectChoice(c.value, c.label) for c in RevocationCategory],
+        validators=[DataRequired("Choose the reason the verification page gives.")],
+    )
     reason = TextAreaField(
-        "Reason for revoking",
-        description="Recorded in the audit log and sent to the holder.",
+        "Reason for revoking, for the holder",
+        description="Recorded in the audit log and sent to the holder; never shown publicly.",
         validators=[
             DataRequired("Give the reason for revoking the certificate."),
             Length(max=500, message="Keep the reason to 500 characters."),

@@ -397,7 +397,12 @@ def revoke(certificate_id: int):
         _form_errors(form)
         return redirect(url_for("staff.certificate", certificate_id=certificate.id))
     try:
-        service.revoke(certificate, actor=current_user, reason=form.reason.data)
+        service.revoke(
+            certificate,
+            actor=current_user,
+            reason=form.reason.data,
+            category=form.category.data,
+        )
     except ServiceError as error:
         db.session.rollback()
         flash(str(error), "error")

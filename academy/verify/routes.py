@@ -51,11 +51,15 @@ def _without_limit_headers() -> None:
 
 
 def _code_from(text: str) -> str:
-    """What someone pasted: the code itself, or the whole verification link."""
+    """What someone pasted or typed: the code itself, or the whole verification link.
+
+    A code of the current format is sent on as printed (upper case, in groups), however
+    it was typed; an older code is passed on exactly, as it is case-sensitive.
+    """
     text = (text or "").strip()
     if "/" in text:
         text = urlsplit(text).path.rstrip("/").rpartition("/")[2]
-    return text.removesuffix(".json")
+    return service.grouped_code(text.removesuffix(".json"))
 
 
 @bp.get("/")

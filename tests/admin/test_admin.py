@@ -128,7 +128,8 @@ def test_viewing_a_member_is_logged_and_the_log_is_readable(as_admin, admin, mak
     ]
     log = as_admin.get("/admin/access-log").get_data(as_text=True)
     assert "Looked At" in log
-    assert "admin.member-page" in log
+    assert "looked at their account" in log
+    assert "admin.member-page" not in log
 
 
 def test_the_access_log_cannot_be_changed_or_deleted(make_user):
@@ -323,3 +324,32 @@ def test_exporting_for_a_member_completes_their_open_request(as_admin, admin, ma
     assert request.completed_at is not None
     assert request.handled_by_id == admin.id
     assert len(db.session.scalars(select(DataRequest)).all()) == 1
+
+
+def test_the_members_own_download_leaves_a_request_an_admin_logged_for_an_admin(
+    as_admin, admin, make_user, client, login
+):
+    """A request that came in by letter is answered by an admin, who closes it; the member
+    downloading a copy themselves meanwhile is a separate, self-service request."""
+    person = make_user()
+    logged = privacy.open_request(person, "export", actor=admin, channel="staff")
+    db.session.commit()
+    member = client.application.test_client()
+    login(member, person)
+    response = member.post("/account/export")
+    assert response.status_code == 200
+    assert response.mimetype == "application/zip"
+    db.session.refresh(logged)
+    assert logged.completed_at is None  # still the admin's to close
+    own = db.session.scalars(
+        select(DataRequest).where(DataRequest.user_id == person.id, DataRequest.id != logged.id)
+    ).all()
+    assert [(r.channel, r.completed_at is not None, r.handled_by_id) for r in own] == [
+        ("self-service", True, person.id)
+    ]
+    # The admin sees it still open, and closes it.
+    assert "Mark as done" in as_admin.get("/admin/data-requests").text
+    assert as_admin.post(f"/admin/data-requests/{logged.id}/complete").status_code == 302
+    db.session.refresh(logged)
+    assert logged.completed_at is not None
+    assert logged.handled_by_id == admin.id

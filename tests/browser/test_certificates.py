@@ -139,14 +139,22 @@ def test_issue_verify_download_and_revoke(live_server, browser, people):
         public.goto(verify_url)
         assert public.get_by_text("Hollie O'Holder").is_visible()
 
-        # Staff revoke it, with a reason; the public page says so at once.
-        staff.get_by_label("Reason for revoking").fill("Issued before the final assessment.")
+        # Staff revoke it, with a public reason and their own words for the holder; the
+        # public page says so at once, with the public reason and without the name.
+        staff.get_by_label("Reason shown on the verification page").select_option(
+            label="Issued in error"
+        )
+        staff.get_by_label("Reason for revoking, for the holder").fill(
+            "Issued before the final assessment."
+        )
         staff.get_by_role("button", name="Revoke certificate").click()
         staff.get_by_text(f"Certificate {number} is revoked.").wait_for()
         assert_phone_ready(staff)
         public.goto(verify_url)
         assert public.get_by_text("Revoked.").is_visible()
         assert public.get_by_text("final assessment").count() == 0
+        assert public.get_by_text("Reason: issued in error.", exact=False).is_visible()
+        assert public.get_by_text("Hollie O'Holder").count() == 0
         assert_phone_ready(public)
 
         # A whole cohort at once, with its progress page.

@@ -285,7 +285,10 @@ def test_revoking_needs_a_reason_and_is_immediate(client, login, staff, member, 
 
     client.post(
         f"/staff/certificates/{certificate.id}/revoke",
-        data={"reason": "Issued in error: the cohort was not assessed."},
+        data={
+            "reason": "Issued in error: the cohort was not assessed.",
+            "category": "issued-in-error",
+        },
     )
 
     db.session.refresh(certificate)
@@ -314,7 +317,8 @@ def test_staff_of_another_academy_cannot_see_revoke_or_reissue(
     assert client.get(f"/staff/certificates/{certificate.id}").status_code == 404
     assert (
         client.post(
-            f"/staff/certificates/{certificate.id}/revoke", data={"reason": "x"}
+            f"/staff/certificates/{certificate.id}/revoke",
+            data={"reason": "x", "category": "withdrawn"},
         ).status_code
         == 404
     )

@@ -212,3 +212,24 @@ def test_a_member_can_leave_a_cohort_and_keeps_their_course(
     # A trainer is not a member, so has nothing to leave.
     trainer_client = login(app.test_client(), trainer)
     assert trainer_client.get(f"/cohorts/{cohort.id}/leave").status_code == 404
+
+
+def test_a_member_finds_the_join_code_entry_from_their_dashboard(
+    client, login, make_user, invite, cohort
+):
+    """Nobody has to know to type /join: the dashboard links to it, and the link works."""
+    import re
+
+    member = make_user(name="Dee Dashboard")
+    login(client, member)
+    dashboard = client.get("/dashboard")
+    assert dashboard.status_code == 200
+    links = re.findall(r'<a [^>]*href="([^"]+)"[^>]*>Enter a join code</a>', dashboard.text)
+    assert links == ["/join"]
+    form = client.get(links[0])
+    assert form.status_code == 200
+    assert "Join code" in form.text
+    response = client.post(links[0], data={"code": service.format_code(invite.code)})
+    assert response.status_code == 302
+    assert client.post(response.location).status_code == 302
+    assert member.id in _members(cohort)

@@ -188,7 +188,7 @@ def test_next_only_redirects_within_the_site(client, make_user, target):
         data={"email": "m@example.org", "password": PASSWORD},
     )
     assert response.status_code == 302
-    assert response.location == "/"
+    assert response.location == "/dashboard"  # a member's own starting page
 
 
 def test_next_to_a_page_of_this_site_is_followed(client, make_user):

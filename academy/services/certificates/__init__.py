@@ -68,7 +68,12 @@ from academy.services.certificates.scope import (
     academies_of,
     can_download,
 )
-from academy.services.certificates.verification import hash_code, verify, verify_url
+from academy.services.certificates.verification import (
+    grouped_code,
+    hash_code,
+    verify,
+    verify_url,
+)
 
 __all__ = [
     "ACADEMY_IDS",
@@ -90,6 +95,7 @@ __all__ = [
     "counts_everywhere",
     "current_certificate",
     "eligible_members",
+    "grouped_code",
     "hash_code",
     "issue",
     "pdf_bytes",

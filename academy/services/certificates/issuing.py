@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -29,6 +28,7 @@ from academy.models.certificates import (
     CertificateBatch,
     CertificateNumber,
     CertificateStatus,
+    RevocationCategory,
 )
 from academy.services import ServiceError
 from academy.services.audit import record
@@ -36,7 +36,12 @@ from academy.services.certificates.eligibility import check_eligible
 from academy.services.certificates.notices import tell_holder_issued, tell_holder_revoked
 from academy.services.certificates.pdfs import CertificateRenderError, render_pdf, save_pdf
 from academy.services.certificates.scope import require_academy
-from academy.services.certificates.verification import CODE_BYTES, hash_code, verify_url
+from academy.services.certificates.verification import (
+    grouped_code,
+    hash_code,
+    new_code,
+    verify_url,
+)
 from academy.timeutil import add_months, utcnow
 
 REASON_MAX = 500
@@ -92,6 +97,7 @@ class Draft:
             expires_on=self.expires_on,
             issuer_name=self.issuer_name,
             verify_url=verify_url(self.code),
+            verification_code=grouped_code(self.code),
         )
 
 
@@ -121,7 +127,7 @@ def _draft(
         batch_id=batch.id if batch else None,
         actor_id=actor.id,
         number=_draw_number(now.year),
-        code=secrets.token_urlsafe(CODE_BYTES),
+        code=new_code(),
         issued_at=now,
         expires_on=expires_on,
         holder_name=member.display_name.strip()[:120],
@@ -330,12 +336,26 @@ def reissue(certificate: Certificate, *, actor: User, renew: bool = False) -> Ce
     return new
 
 
-def revoke(certificate: Certificate, *, actor: User, reason: str) -> Certificate:
-    """Revoke a valid certificate; verification says so from the next request."""
+def revoke(
+    certificate: Certificate,
+    *,
+    actor: User,
+    reason: str,
+    category: str = RevocationCategory.WITHDRAWN,
+) -> Certificate:
+    """Revoke a valid certificate; verification says so from the next request.
+
+    `category` is the reason the public verification page gives; `reason`, in the
+    staff member's words, goes to the holder alone (e-mail, their certificates page).
+    """
     require_academy(actor, certificate.academy_id)
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("Give the reason for revoking the certificate.")
+    try:
+        category = RevocationCategory(category)
+    except ValueError:
+        raise ServiceError("Choose the reason the verification page gives.") from None
     if len(reason) > REASON_MAX:
         raise ServiceError(f"Keep the reason to {REASON_MAX} characters.")
     if certificate.status != CertificateStatus.VALID:
@@ -344,6 +364,7 @@ def revoke(certificate: Certificate, *, actor: User, reason: str) -> Certificate
     certificate.revoked_at = utcnow()
     certificate.revoked_by_id = actor.id
     certificate.revoked_reason = reason
+    certificate.revoked_category = category.value
     member = db.session.get(User, certificate.user_id) if certificate.user_id else None
     record(
         "certificate.revoke",
@@ -352,6 +373,7 @@ def revoke(certificate: Certificate, *, actor: User, reason: str) -> Certificate
         academy_id=certificate.academy_id,
         target=certificate.number,
         reason=reason,
+        category=category.value,
     )
     if member is not None:
         tell_holder_revoked(member, certificate, reason)

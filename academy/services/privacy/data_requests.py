@@ -133,18 +133,17 @@ def open_request(
     return request
 
 
-def open_request_of(user: User, kind: str) -> DataRequest | None:
-    """The oldest open request of this kind: doing what it asks completes it."""
-    return db.session.scalar(
-        select(DataRequest)
-        .where(
-            DataRequest.user_id == user.id,
-            DataRequest.kind == kind,
-            DataRequest.completed_at.is_(None),
-        )
-        .order_by(DataRequest.received_at, DataRequest.id)
-        .limit(1)
+def open_request_of(user: User, kind: str, *, channel: str | None = None) -> DataRequest | None:
+    """The oldest open request of this kind (of this channel, if given): doing what it
+    asks completes it."""
+    query = select(DataRequest).where(
+        DataRequest.user_id == user.id,
+        DataRequest.kind == kind,
+        DataRequest.completed_at.is_(None),
     )
+    if channel is not None:
+        query = query.where(DataRequest.channel == channel)
+    return db.session.scalar(query.order_by(DataRequest.received_at, DataRequest.id).limit(1))
 
 
 def complete_request(request: DataRequest, *, actor: User | None, audit: bool = True) -> None:

@@ -25,6 +25,7 @@ from academy.services.privacy.data_requests import (
     open_request,
     open_request_of,
 )
+from academy.services.privacy.readable import name_things
 from academy.services.privacy.registry import (
     ACTOR_COLUMNS,
     OWNER,
@@ -102,7 +103,8 @@ def export_data(user: User) -> dict[str, Any]:
             }
             for slug, value in sorted(answers.items())
         ],
-        "records": tables,
+        # References by name (a course's slug and title), not by database id.
+        "records": name_things(tables),
     }
 
 
@@ -150,10 +152,17 @@ def export_archive(user: User) -> bytes:
 
 
 def record_export(user: User, *, actor: User | None = None) -> DataRequest:
-    """A completed access request: the member (or an admin for them) downloaded the data."""
-    request = open_request_of(user, RequestKind.EXPORT) or open_request(
-        user, RequestKind.EXPORT, actor=actor, channel=channel_of(user, actor)
-    )
+    """A completed access request: the member (or an admin for them) downloaded the data.
+
+    A request an admin logged (by letter, by e-mail…) stays open until an admin
+    closes it: the member downloading a copy themselves is a request of its own,
+    and says nothing about whether the admin answered theirs (which may ask for
+    more than the download holds, or be answered on paper).
+    """
+    channel = channel_of(user, actor)
+    request = open_request_of(
+        user, RequestKind.EXPORT, channel="self-service" if channel == "self-service" else None
+    ) or open_request(user, RequestKind.EXPORT, actor=actor, channel=channel)
     complete_request(request, actor=actor or user, audit=False)
     record("privacy.export", actor=actor or user, subject=user)
     return request
