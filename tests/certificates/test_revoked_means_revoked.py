@@ -16,7 +16,16 @@ from academy.services.academies import academy_by_slug
 from .conftest import complete, course
 
 NAME = "Siân O'Connell-Adebayo"
-PUBLIC_KEYS = {"status", "course", "issued_on", "expires_on", "revoked_on", "superseded_on"}
+# revoked_because: the public category staff chose (issue 17), never their own words.
+PUBLIC_KEYS = {
+    "status",
+    "course",
+    "issued_on",
+    "expires_on",
+    "revoked_on",
+    "revoked_because",
+    "superseded_on",
+}
 
 
 @pytest.fixture

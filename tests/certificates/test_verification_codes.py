@@ -102,7 +102,7 @@ def test_a_code_of_the_old_format_keeps_verifying_exactly_as_issued(client, issu
 
 def test_the_pdf_prints_the_grouped_code_and_the_link_that_checks_it(app, issued):
     certificate, code = issued
-    text = pdf_text(service.pdf_path(certificate).read_bytes())
+    text = pdf_text(service.pdf_bytes(certificate))
     assert "Verification code" in text
     assert code in text
     assert f"/verify/{code}" in text.replace(" ", "")
