@@ -553,8 +553,8 @@ def session_form(cohort_id: int, session_id: int | None = None):
     cohort = _cohort(cohort_id)
     session = _session(cohort, session_id) if session_id is not None else None
     form = SessionForm()
-    form.module.choices = [(0, "None")] + [
-        (module.id, module.title) for module in service.course_modules(cohort.course_id)
+    form.module.choices = [SelectChoice(0, "None")] + [
+        SelectChoice(module.id, module.title) for module in service.course_modules(cohort.course_id)
     ]
     if request.method == "GET":
         if session is not None:

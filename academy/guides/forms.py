@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from academy.models.guides import ObservationOutcome
@@ -27,7 +27,7 @@ class ObservationForm(FlaskForm):
     )
     outcome = RadioField(
         "Outcome",
-        choices=[(o.value, o.label) for o in ObservationOutcome],
+        choices=[SelectChoice(o.value, o.label) for o in ObservationOutcome],
         validate_choice=False,
         validators=[DataRequired("Choose the outcome: passed, or needs more practice.")],
     )

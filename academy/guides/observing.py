@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from academy.access import roles_required
 from academy.extensions import db
@@ -41,7 +42,9 @@ def observe(cohort_id: int, user_id: int):
         abort(404)
     sessions = cohorts_service.sessions_of(cohort)
     form = ObservationForm()
-    form.session.choices = [(0, "Choose a session")] + [(s.id, s.title) for s in sessions]
+    form.session.choices = [SelectChoice(0, "Choose a session")] + [
+        SelectChoice(s.id, s.title) for s in sessions
+    ]
     ratings = {
         key[len(CRITERION) :]: value
         for key, value in request.form.items()
