@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, raiseload
 
 from academy.answers import normalise_answer
 from academy.content.links import LinkIndex
-from academy.content.pages import glossary_page, lesson_page
+from academy.content.pages import glossary_page, guide_page, lesson_page
 from academy.content.problems import CurriculumError, Problem
 from academy.content.reader import read_curriculum
 from academy.content.render import RENDER_VERSION, Rendered, render_markdown, unwrap_paragraph
@@ -280,7 +280,7 @@ class _Sync:
             "source_path": self._relative(guide.path),
         }
         if row is None or row.content_hash != digest:
-            rendered = self._rendered(guide.path, guide.body)
+            rendered = guide_page(self._rendered(guide.path, guide.body))
             values.update(
                 aims=[self._render(guide.path, aim, inline=True) for aim in guide.aims],
                 materials=[self._render(guide.path, item, inline=True) for item in guide.materials],
