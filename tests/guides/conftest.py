@@ -11,6 +11,7 @@ import pytest
 
 from academy.extensions import db
 from academy.models import CohortSession
+from academy.models.guides import Rubric
 from academy.services import guides
 from academy.timeutil import utcnow
 from tests.certificates.conftest import course, make_cohort
@@ -78,4 +79,37 @@ def pdf_text(pdf: bytes) -> str:
     return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
 
 
-__all__ = ["GUIDE_URL", "PACK_URL", "PASSING", "TTT", "add_session", "course", "observe"]
+__all__ = [
+    "GUIDE_URL",
+    "PACK_URL",
+    "PASSING",
+    "TTT",
+    "add_session",
+    "course",
+    "observe",
+    "stand_in_rubric",
+]
+
+
+def stand_in_rubric(course_id: int) -> Rubric:
+    """A one-criterion rubric for a course whose curriculum has none (tests that let
+    another course stand in for Train the trainer)."""
+    rubric = Rubric(
+        course_id=course_id,
+        title="Observed teaching practice",
+        levels=["not-yet", "secure"],
+        pass_level="secure",
+        criteria=[
+            {
+                "key": "planning",
+                "title": "Plans a clear session",
+                "description_html": "",
+                "descriptors": [],
+            }
+        ],
+        source_path="stand-in",
+        content_hash="stand-in",
+    )
+    db.session.add(rubric)
+    db.session.commit()
+    return rubric
