@@ -104,6 +104,9 @@ def _register_subcommands() -> None:
     from academy.staff.cli import certificates_cli
 
     academy_cli.add_command(certificates_cli)
+    from academy.guides.cli import packs_cli
+
+    academy_cli.add_command(packs_cli)
     from academy.ops.cli import register as register_ops
 
     register_ops(academy_cli)

@@ -119,3 +119,14 @@ def test_an_enrolled_member_downloads_the_workbook_with_room_for_the_tasks(
 
     login(client, make_user())
     assert client.get("/courses/organising-basics/workbook.pdf").status_code == 404
+
+
+def test_warming_renders_each_uncached_session_pack_once(runner):
+    from academy.guides.cli import packs_cli
+
+    result = runner.invoke(packs_cli, ["warm"])
+    assert result.exit_code == 0, result.output
+    assert "Session packs: 2 rendered, 0 already cached." in result.output
+    result = runner.invoke(packs_cli, ["warm"])
+    assert "Session packs: 0 rendered, 2 already cached." in result.output
+    assert db.session.scalar(sa.select(sa.func.count(PrintPack.id))) == 2

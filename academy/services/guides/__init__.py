@@ -21,7 +21,7 @@ from academy.services.guides.observations import (
     record_observation,
     rubric_of,
 )
-from academy.services.guides.packs import session_pack, workbook
+from academy.services.guides.packs import session_pack, warm_session_packs, workbook
 from academy.services.guides.reading import (
     current_course,
     guide_of,
@@ -45,5 +45,6 @@ __all__ = [
     "record_observation",
     "rubric_of",
     "session_pack",
+    "warm_session_packs",
     "workbook",
 ]

@@ -19,7 +19,7 @@ import logging
 import sqlalchemy as sa
 from markupsafe import escape
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import undefer_group
+from sqlalchemy.orm import Load, undefer_group
 
 from academy.extensions import db
 from academy.models import Course, Lesson, Module
@@ -142,3 +142,31 @@ def workbook(course: Course) -> bytes:
         )
 
     return _get_or_render(PackKind.WORKBOOK, course.id, version, build)
+
+
+def warm_session_packs() -> tuple[int, int]:
+    """Render every current guide's session pack that is not cached yet (after a
+    curriculum release, so that no trainer waits for the first render).
+    Returns (rendered, already cached)."""
+    rows = db.session.execute(
+        sa.select(Course, Module, Guide)
+        .join(Module, Module.course_id == Course.id)
+        .join(Guide, Guide.module_id == Module.id)
+        .options(Load(Guide).undefer_group("body"))
+        .where(Course.retired_at.is_(None), Module.retired_at.is_(None), Guide.retired_at.is_(None))
+        .order_by(Course.position, Module.position)
+    ).all()
+    work = [(course.id, module.id, guide.id) for course, module, guide in rows]
+    rendered = cached = 0
+    for course_id, module_id, guide_id in work:
+        # Reloaded each time: storing a pack commits, which expires what was loaded.
+        course = db.session.get(Course, course_id)
+        module = db.session.get(Module, module_id)
+        guide = db.session.get(Guide, guide_id, options=[undefer_group("body")])
+        version = _version(guide.content_hash, module.title, course.title)
+        if _cached(PackKind.SESSION, module_id, version) is not None:
+            cached += 1
+            continue
+        session_pack(course, module, guide)
+        rendered += 1
+    return rendered, cached
