@@ -106,7 +106,7 @@ class Observation(db.Model):
 
     One per candidate and session: a second look at the same session would be a
     correction, which is not what "needs more practice, then observe again" means.
-    `ratings` and `rubric_snapshot` keep what was judged even if the rubric changes.
+    `ratings` and `criteria_judged` keep what was judged even if the rubric changes.
     """
 
     __tablename__ = "practice_observations"
@@ -128,7 +128,7 @@ class Observation(db.Model):
     )
     rubric_id: Mapped[int] = mapped_column(sa.ForeignKey("rubrics.id"))
     ratings: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)  # criterion -> level
-    rubric_snapshot: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    criteria_judged: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     feedback: Mapped[str] = mapped_column(sa.Text)
     outcome: Mapped[str] = mapped_column(sa.String(16), index=True)  # ObservationOutcome
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -94,7 +94,7 @@ def upgrade():
         sa.Column("observer_id", sa.Integer(), nullable=True),
         sa.Column("rubric_id", sa.Integer(), nullable=False),
         sa.Column("ratings", sa.JSON(), nullable=False),
-        sa.Column("rubric_snapshot", sa.JSON(), nullable=False),
+        sa.Column("criteria_judged", sa.JSON(), nullable=False),
         sa.Column("feedback", sa.Text(), nullable=False),
         sa.Column("outcome", sa.String(length=16), nullable=False),
         sa.Column("recorded_at", academy.models.types.UTCDateTime(timezone=True), nullable=False),

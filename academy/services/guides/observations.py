@@ -161,7 +161,7 @@ def record_observation(
         observer_id=observer.id,
         rubric_id=rubric.id,
         ratings=clean,
-        rubric_snapshot=[
+        criteria_judged=[
             {"key": c["key"], "title": c["title"], "levels": rubric.levels} for c in rubric.criteria
         ],
         feedback=feedback,
