@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import io
 
-import sqlalchemy as sa
 from flask import abort, render_template, send_file
 from flask_login import current_user
 
 from academy.access import roles_required, signed_in
-from academy.extensions import db
 from academy.guides.blueprint import bp
-from academy.models import Cohort, CohortSession, CohortTrainer, Course, Role
+from academy.models import Cohort, CohortSession, Course
 from academy.services import guides as service
 
 
@@ -73,12 +71,7 @@ def may_print_workbook(course) -> bool:
 @bp.app_template_global("trainer_next_steps")
 def trainer_next_steps() -> bool:
     """Show a trainer who runs no cohort yet (a new one) what to do next."""
-    if not current_user.is_authenticated or not current_user.academy_ids(Role.TRAINER):
-        return False
-    runs = db.session.scalar(
-        sa.select(sa.literal(1)).where(CohortTrainer.user_id == current_user.id).limit(1)
-    )
-    return runs is None
+    return current_user.is_authenticated and service.is_new_trainer(current_user)
 
 
 # Pages ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ Import the package and call `guides.may_read_guides(...)`, `guides.session_pack(
 
 from academy.services.guides.access import (
     guide_course_ids,
+    is_new_trainer,
     may_print_workbook,
     may_read_guides,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "guide_of",
     "guided_module_ids",
     "guides_of_courses",
+    "is_new_trainer",
     "latest_observations",
     "may_print_workbook",
     "may_read_guides",

@@ -56,3 +56,13 @@ def may_print_workbook(user: User, course_id: int) -> bool:
         )
     )
     return enrolled is not None or may_read_guides(user, course_id)
+
+
+def is_new_trainer(user: User) -> bool:
+    """A trainer (somewhere) who runs no cohort yet: their first screen says what to do."""
+    if not user.academy_ids(Role.TRAINER):
+        return False
+    runs = db.session.scalar(
+        sa.select(sa.literal(1)).where(CohortTrainer.user_id == user.id).limit(1)
+    )
+    return runs is None
