@@ -14,6 +14,7 @@ first request under 2 s, cached ones served without rendering.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -105,11 +106,13 @@ def main() -> None:
         session["_user_id"] = trainer_id
         session["_fresh"] = True
     first: list[float] = []
+    first_cpu: list[float] = []
     cached: list[float] = []
     for url in urls:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
         first.append(time.perf_counter() - start)
+        first_cpu.append(time.process_time() - cpu)
         assert response.status_code == 200, (url, response.status_code)
         before = renders
         for _ in range(args.n):
@@ -127,6 +130,12 @@ def main() -> None:
         f"{first[0] * 1000:.0f} ms)"
     )
     print(
+        f"first request, CPU time of this process (what the wall time is on an idle core): "
+        f"median {statistics.median(first_cpu) * 1000:.0f} ms, max {max(first_cpu) * 1000:.0f} ms"
+    )
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average now: {load} on {os.cpu_count()} cores")
+    print(
         f"cached request: median {statistics.median(cached) * 1000:.1f} ms, "
         f"max {max(cached) * 1000:.1f} ms over {len(cached)} requests"
     )
@@ -134,7 +143,12 @@ def main() -> None:
         f"renders: {renders} (one per pack); packs stored: {stored}; "
         f"PDF size median {statistics.median(sizes) / 1024:.0f} KiB"
     )
-    print("target: first < 2000 ms:", "met" if max(first) < 2 else "NOT met")
+    print(
+        "target, first < 2000 ms: wall",
+        "met" if max(first) < 2 else "NOT met",
+        "; CPU",
+        "met" if max(first_cpu) < 2 else "NOT met",
+    )
 
 
 if __name__ == "__main__":
