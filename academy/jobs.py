@@ -18,6 +18,10 @@ log = logging.getLogger("academy.jobs")
 
 # What an RQ worker calls (named, not imported: it needs the app factory).
 RUN_JOB = "academy.worker.run_job"
+# A queued job that fails is tried again after these many seconds (so a mail server
+# or a renderer that is briefly down loses nothing); after the last, it is kept
+# among the failed jobs admins see (services/background_jobs.py).
+RETRY_INTERVALS = (30, 120, 600)
 # The app jobs run in, in a worker process (set by `flask academy worker`).
 worker_app: Flask | None = None
 
@@ -35,8 +39,11 @@ def enqueue(path: str, *args: object, **kwargs: object) -> str | None:
         resolve(path)(*args, **kwargs)
         return None
     if app.config.get("REDIS_URL"):
-        queue = _queue(app)
-        job = queue.enqueue(RUN_JOB, path, args, kwargs, job_timeout=600)
+        from rq import Retry
+
+        intervals = list(app.config.get("JOB_RETRY_INTERVALS", RETRY_INTERVALS))
+        retry = Retry(max=len(intervals), interval=intervals) if intervals else None
+        job = queue(app).enqueue(RUN_JOB, path, args, kwargs, job_timeout=600, retry=retry)
         return job.id
 
     def in_thread() -> None:
@@ -50,7 +57,8 @@ def enqueue(path: str, *args: object, **kwargs: object) -> str | None:
     return None
 
 
-def _queue(app: Flask):
+def queue(app: Flask):
+    """The RQ queue jobs go to (REDIS_URL must be set)."""
     from redis import Redis
     from rq import Queue
 

@@ -95,7 +95,8 @@ class Database:
             engine.dispose()
 
 
-def _test_badge_key() -> str:
+def new_badge_key() -> str:
+    """A new Ed25519 badge signing key, as PEM (what ACADEMY_BADGE_SIGNING_KEY holds)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -112,7 +113,7 @@ def _test_badge_key() -> str:
 
 # A badge key for this test run: one value shared by every app (and server process)
 # that the run starts, as production shares one between machines.
-BADGE_KEY = os.environ.setdefault("ACADEMY_TEST_BADGE_SIGNING_KEY", _test_badge_key())
+BADGE_KEY = os.environ.setdefault("ACADEMY_TEST_BADGE_SIGNING_KEY", new_badge_key())
 
 # The settings production refuses to start without (academy.config.PRODUCTION_SETTINGS),
 # for tests that build a production app. Redis is the real local one; the cache and rate

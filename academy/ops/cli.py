@@ -35,7 +35,9 @@ def worker(burst: bool, queue_name: str) -> None:
     # (academy/ops/redis_check.py), and warned if not.
     connection = Redis.from_url(app.config["REDIS_URL"])
     rq_worker = Worker([Queue(queue_name, connection=connection)], connection=connection)
-    rq_worker.work(burst=burst, with_scheduler=False)
+    # The scheduler puts retried jobs back on the queue when their wait is over
+    # (jobs.RETRY_INTERVALS); one worker at a time holds it.
+    rq_worker.work(burst=burst, with_scheduler=True)
 
 
 @click.command("backup")

@@ -8,31 +8,13 @@ import base64
 
 import pytest
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from academy import create_app
 from academy.config import ConfigError
-from academy.extensions import db
 from academy.services import ServiceError, accounts, two_factor
-from academy.services import certificates as service
-from academy.services.academies import academy_by_slug
-from tests.conftest import base_config
+from tests.conftest import base_config, new_badge_key
 
-from .conftest import complete, course
 from .test_badges import b64decode, check_signature
-
-
-def new_key() -> str:
-    return (
-        Ed25519PrivateKey.generate()
-        .private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        .decode()
-    )
 
 
 def use_badge_key(app, pem: str, key_id: str, retired: list[tuple[str, str]]) -> None:
@@ -58,19 +40,11 @@ def json_header(token: str) -> dict:
     return json.loads(b64decode(token.split(".")[0]))
 
 
-@pytest.fixture
-def certificate(app, staff, member):
-    complete(member)
-    complete(member, "leading-campaigns")
-    issued = service.issue(
-        member, course("leading-campaigns"), actor=staff, academy=academy_by_slug("north-west")
-    )
-    db.session.commit()
-    return issued
-
-
-def test_a_badge_signed_with_a_retired_key_still_verifies(app, client, login, member, certificate):
-    old_pem, new_pem = new_key(), new_key()
+def test_a_badge_signed_with_a_retired_key_still_verifies(
+    app, client, login, member, issued_certificate
+):
+    certificate = issued_certificate
+    old_pem, new_pem = new_badge_key(), new_badge_key()
     use_badge_key(app, old_pem, "key-1", [])
     login(client, member)
     old_badge = client.get(f"/certificates/{certificate.id}/badge.jwt").get_data(as_text=True)
