@@ -103,6 +103,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(guides_bp)
     from academy.learn import bp as learn_bp
+    from academy.training import bp as training_bp
+
+    app.register_blueprint(training_bp)
 
     app.register_blueprint(learn_bp)
     from academy.staff import bp as staff_bp

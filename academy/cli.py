@@ -107,6 +107,9 @@ def _register_subcommands() -> None:
     from academy.guides.cli import packs_cli
 
     academy_cli.add_command(packs_cli)
+    from academy.training.cli import training_cli
+
+    academy_cli.add_command(training_cli)
     from academy.ops.cli import register as register_ops
 
     register_ops(academy_cli)

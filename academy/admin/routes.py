@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from academy import jobs
+from academy import mail
 from academy.access import roles_required
 from academy.admin.blueprint import bp
 from academy.admin.forms import (
@@ -39,7 +39,15 @@ from academy.models import (
 )
 from academy.models.privacy import REQUEST_LABELS
 from academy.paging import PAGE_SIZE, Window, page_from_query
-from academy.services import ServiceError, accounts, admin, background_jobs, equality, privacy
+from academy.services import (
+    ServiceError,
+    accounts,
+    admin,
+    background_jobs,
+    equality,
+    mail_failures,
+    privacy,
+)
 from academy.services.access_log import record_access, record_access_many
 from academy.timeutil import utcnow
 
@@ -67,6 +75,7 @@ def index():
         "admin/index.html",
         open_requests=open_requests,
         overdue=overdue,
+        failed_mail=mail_failures.count_recent(),
         failed_jobs=background_jobs.failed_count(),
     )
 
@@ -358,7 +367,7 @@ def extend_request(request_id: int):
         else:
             db.session.commit()
             if message:
-                jobs.enqueue("academy.mail.send_email", *message)
+                mail.send(message)
             flash(
                 f"The deadline is now {long_date(item.due_on)}. "
                 + ("The member has been e-mailed the reason." if message else ""),

@@ -16,6 +16,10 @@ from academy.models.cohorts import (  # noqa: F401
     CohortMember,
     CohortSession,
     CohortTrainer,
+    CourseEvaluation,
+    SessionFeedback,
+    SessionReminder,
+    WaitingPlace,
 )
 from academy.models.content import (  # noqa: F401
     Course,
@@ -38,6 +42,7 @@ from academy.models.guides import (  # noqa: F401
     Rubric,
 )
 from academy.models.learning import Enrolment, LessonCompletion, QuizAttempt  # noqa: F401
+from academy.models.mail import MailFailure  # noqa: F401
 from academy.models.people import Academy, AcademyRole, Role, User, UserRole  # noqa: F401
 from academy.models.privacy import (  # noqa: F401
     AccessLogEntry,

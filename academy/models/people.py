@@ -51,6 +51,12 @@ class User(db.Model):
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Whether the public verification page may show the holder's name.
     show_name_on_verification: Mapped[bool] = mapped_column(default=False)
+    # The region (academy) whose training the member wants to hear about; optional.
+    home_academy_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("academies.id", ondelete="SET NULL"), index=True
+    )
+    # E-mail reminders with a calendar file the day before each cohort session.
+    session_reminders: Mapped[bool] = mapped_column(default=True)
     # Two-factor sign-in (academy/services/two_factor.py). The TOTP secret is kept
     # encrypted (a Fernet token whose key is derived from SECRET_KEY), so a copy of
     # the database alone does not give it away.

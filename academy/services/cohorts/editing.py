@@ -74,6 +74,11 @@ class CohortDetails:
     capacity: int
     min_attendance_percent: int | None
     inactive_after_days: int
+    # Listed on "Find training" for members to sign themselves up.
+    is_open: bool = False
+    signup_closed: bool = False
+    region_only: bool = False
+    town: str = ""
 
     def check(self) -> None:
         if not self.name.strip():
@@ -94,6 +99,14 @@ class CohortDetails:
             raise ServiceError("An online or blended cohort needs a meeting link.")
         if self.mode in (CohortMode.IN_PERSON, CohortMode.BLENDED) and not self.venue.strip():
             raise ServiceError("An in-person or blended cohort needs a venue.")
+        if (
+            self.is_open
+            and self.mode in (CohortMode.IN_PERSON, CohortMode.BLENDED)
+            and not self.town.strip()
+        ):
+            raise ServiceError("An open in-person or blended cohort needs its town or city.")
+        if len(self.town.strip()) > 120:
+            raise ServiceError("Use at most 120 characters for the town.")
 
 
 def _check_co_trainers(academy: Academy, co_trainers: Iterable[User]) -> list[User]:
@@ -155,6 +168,10 @@ def _columns(details: CohortDetails) -> dict:
         "capacity": details.capacity,
         "min_attendance_percent": details.min_attendance_percent,
         "inactive_after_days": details.inactive_after_days,
+        "is_open": details.is_open,
+        "signup_closed": details.signup_closed,
+        "region_only": details.region_only,
+        "town": details.town.strip(),
     }
 
 

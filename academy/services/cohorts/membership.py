@@ -13,12 +13,13 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from academy.extensions import db
-from academy.links import absolute_url
+from academy.mail import compose
 from academy.models import Cohort, CohortInvite, CohortMember, User
 from academy.services import ServiceError, learning
 from academy.services.audit import record
 from academy.services.cohorts.mail import Message
 from academy.services.cohorts.roster import member_count, membership_of
+from academy.services.cohorts.waiting import lock_cohort, offer_places
 from academy.timeutil import utcnow
 
 # Join codes: short, read aloud and typed on phones. No 0/O, 1/I/L: nothing to confuse.
@@ -122,15 +123,10 @@ def find_invite(key: str) -> CohortInvite | None:
     return db.session.scalar(select(CohortInvite).where(CohortInvite.token == key))
 
 
-def _lock_cohort(cohort: Cohort) -> None:
-    # Serialise joins to one cohort so two people cannot take the last place at once
-    # (PostgreSQL row lock; SQLite already serialises writers).
-    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
-
-
-def _admit(cohort: Cohort, user: User, *, via: str) -> CohortMember:
+def admit(cohort: Cohort, user: User, *, via: str) -> CohortMember:
     """Add `user` to the cohort and enrol them in its course (capacity checked)."""
-    _lock_cohort(cohort)
+    # Serialise joins to one cohort so two people cannot take the last place at once.
+    lock_cohort(cohort.id)
     if member_count(cohort) >= cohort.capacity:
         raise ServiceError("Sorry, this cohort is full. Ask your trainer about another one.")
     membership = CohortMember(cohort_id=cohort.id, user_id=user.id, joined_via=via)
@@ -162,7 +158,7 @@ def join(user: User, invite: CohortInvite) -> tuple[CohortMember, bool]:
     problem = join_problem(invite)
     if problem:
         raise ServiceError(problem)
-    membership = _admit(cohort, user, via="email" if invite.personal else "link")
+    membership = admit(cohort, user, via="email" if invite.personal else "link")
     invite.uses += 1
     if invite.personal:
         invite.used_at = utcnow()
@@ -179,7 +175,7 @@ def join(user: User, invite: CohortInvite) -> tuple[CohortMember, bool]:
 
 
 def add_existing_member(cohort: Cohort, user: User, actor: User, *, via: str) -> CohortMember:
-    membership = _admit(cohort, user, via=via)
+    membership = admit(cohort, user, via=via)
     record(
         "cohort.member.add",
         actor=actor,
@@ -207,34 +203,39 @@ def invite_by_email(cohort: Cohort, email: str, actor: User) -> tuple[CohortInvi
     )
     db.session.add(invite)
     db.session.flush()
-    message = (
+    message = compose(
         email,
-        f"You are invited to join {cohort.name} at the Organising Academy",
-        f"Hello,\n\n{actor.display_name} has invited you to join the cohort “{cohort.name}” "
-        f"({cohort.course.title}) at the {cohort.academy.full_name}.\n\n"
-        f"1. Create your account (you choose what we keep about you):\n"
-        f"   {absolute_url('auth.register')}\n"
-        f"2. Confirm it from the e-mail we send you, then follow this link to join:\n"
-        f"   {absolute_url('cohorts.join', key=invite.token)}\n\n"
-        f"The invitation works once and lasts {PERSONAL_INVITE_DAYS} days. If you did not "
-        "expect it, you can ignore this message: no account has been created for you.",
+        "cohort_invitation",
+        # The text says "reply to your trainer": a reply goes to the one who invited them.
+        reply_to=actor.email,
+        trainer_name=actor.display_name,
+        cohort_name=cohort.name,
+        course_title=cohort.course.title,
+        academy_name=cohort.academy.full_name,
+        token=invite.token,
+        days=PERSONAL_INVITE_DAYS,
     )
     return invite, message
 
 
 def added_message(cohort: Cohort, user: User, actor: User) -> Message:
-    return (
+    return compose(
         user.email,
-        f"You have been added to {cohort.name} at the Organising Academy",
-        f"Hello {user.display_name},\n\n{actor.display_name} has added you to the cohort "
-        f"“{cohort.name}” ({cohort.course.title}) at the {cohort.academy.full_name}, and "
-        f"enrolled you in the course.\n\nSee the cohort's sessions and news: "
-        f"{absolute_url('cohorts.detail', cohort_id=cohort.id)}\n\n"
-        "If you do not want to take part, reply to your trainer.",
+        "cohort_added",
+        # The text says "reply to your trainer": a reply goes to the one who added them.
+        reply_to=actor.email,
+        name=user.display_name,
+        trainer_name=actor.display_name,
+        cohort_name=cohort.name,
+        course_title=cohort.course.title,
+        academy_name=cohort.academy.full_name,
+        cohort_id=cohort.id,
     )
 
 
-def remove_member(cohort: Cohort, user_id: int, actor: User) -> None:
+def remove_member(cohort: Cohort, user_id: int, actor: User) -> list[Message]:
+    """Remove a member; the freed place is offered to the waiting list (e-mails returned)."""
+    lock_cohort(cohort.id)
     membership = membership_of(cohort, user_id)
     if membership is None:
         raise ServiceError("That person is not in this cohort.")
@@ -247,10 +248,21 @@ def remove_member(cohort: Cohort, user_id: int, actor: User) -> None:
         academy_id=cohort.academy_id,
         target=f"cohort:{cohort.id}",
     )
+    return _offer_freed_place(cohort)
 
 
-def leave_cohort(cohort: Cohort, user: User) -> None:
-    """A member leaves a cohort themselves; their progress in the course is kept."""
+def _offer_freed_place(cohort: Cohort) -> list[Message]:
+    if not cohort.is_open or cohort.signup_closed:
+        return []
+    return offer_places(cohort)
+
+
+def leave_cohort(cohort: Cohort, user: User) -> list[Message]:
+    """A member leaves a cohort themselves; their progress in the course is kept.
+
+    The freed place is offered to the first person waiting: the e-mails are returned.
+    """
+    lock_cohort(cohort.id)
     membership = membership_of(cohort, user.id)
     if membership is None:
         raise ServiceError("You are not in this cohort.")
@@ -265,3 +277,4 @@ def leave_cohort(cohort: Cohort, user: User) -> None:
         academy_id=cohort.academy_id,
         target=f"cohort:{cohort.id}",
     )
+    return _offer_freed_place(cohort)

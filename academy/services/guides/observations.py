@@ -18,9 +18,9 @@ from collections.abc import Iterable, Mapping
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from academy import jobs
 from academy.extensions import db
 from academy.links import absolute_url
+from academy.mail import send_template
 from academy.models import Cohort, CohortMember, CohortSession, User
 from academy.models.guides import Observation, ObservationOutcome, Rubric
 from academy.services import ServiceError
@@ -179,12 +179,12 @@ def record_observation(
         session=session.id,
         outcome=result.value,
     )
-    jobs.enqueue(
-        "academy.mail.send_email",
+    send_template(
         candidate.email,
-        "Feedback on your observed teaching practice",
-        f"Hello {candidate.display_name},\n\n{observer.display_name} has recorded the "
-        f"observation of your practice session: {result.label.lower()}. Read the feedback "
-        f"on your cohort's page:\n{absolute_url('cohorts.detail', cohort_id=cohort.id)}\n",
+        "practice_observed",
+        name=candidate.display_name,
+        observer_name=observer.display_name,
+        outcome=result.label.lower(),
+        cohort_url=absolute_url("cohorts.detail", cohort_id=cohort.id),
     )
     return observation

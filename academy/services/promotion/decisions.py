@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from academy import jobs
 from academy.extensions import db
+from academy.mail import send_template
 from academy.models import Academy, Cohort, CohortMember, CohortTrainer, Role, User
 from academy.models.certificates import (
     Certificate,
@@ -43,9 +43,9 @@ def _require_academy(actor: User, academy: Academy) -> None:
         raise NotAllowed("Only the staff of an academy can change who trains in it.")
 
 
-def _send(to: str, subject: str, body: str) -> None:
-    # The background job every e-mail goes through; queued now, before the caller commits.
-    jobs.enqueue("academy.mail.send_email", to, subject, body)
+def _send(member: User, template: str, academy: Academy) -> None:
+    # Queued now, before the caller commits (as every notice to a holder is).
+    send_template(member.email, template, name=member.display_name, academy_name=academy.full_name)
 
 
 def _clean_note(note: str | None, *, required: bool = False) -> str:
@@ -136,14 +136,7 @@ def promote(member: User, academy: Academy, *, actor: User, note: str = "") -> T
         observed_by=observation.observer_id,
         note=note or None,
     )
-    _send(
-        member.email,
-        f"You are now a trainer in {academy.full_name}",
-        f"Hello {member.display_name},\n\nCongratulations: {academy.full_name} has made you a "
-        "trainer. Next time you sign in, your learning page shows what to do next: create a "
-        "cohort for a course, open its facilitator's guides and session packs, and find a "
-        "co-trainer for your first sessions.\n\nThank you for passing on what you have learned.",
-    )
+    _send(member, "trainer_promoted", academy)
     db.session.flush()
     return promotion
 
@@ -176,13 +169,7 @@ def decline(member: User, academy: Academy, *, actor: User, note: str) -> Traine
         target=academy.full_name,
         note=note,
     )
-    _send(
-        member.email,
-        f"About becoming a trainer in {academy.full_name}",
-        f"Hello {member.display_name},\n\n{academy.full_name} has considered you for the "
-        "trainer role and has not made you a trainer for now. Your Train the trainer "
-        "certificate is unaffected. Your academy's staff will be glad to talk it through.",
-    )
+    _send(member, "trainer_declined", academy)
     db.session.flush()
     return decision
 
@@ -208,11 +195,5 @@ def demote(member: User, academy: Academy, *, actor: User, note: str = "") -> No
         target=academy.full_name,
         note=note or None,
     )
-    _send(
-        member.email,
-        f"Your trainer role in {academy.full_name}",
-        f"Hello {member.display_name},\n\n{academy.full_name} has ended your trainer role. "
-        "Your certificates and your own learning are unaffected. If you have questions, "
-        "contact your academy's staff.",
-    )
+    _send(member, "trainer_demoted", academy)
     db.session.flush()
