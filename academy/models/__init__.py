@@ -43,7 +43,14 @@ from academy.models.guides import (  # noqa: F401
 )
 from academy.models.learning import Enrolment, LessonCompletion, QuizAttempt  # noqa: F401
 from academy.models.mail import MailFailure  # noqa: F401
-from academy.models.people import Academy, AcademyRole, Role, User, UserRole  # noqa: F401
+from academy.models.people import (  # noqa: F401
+    Academy,
+    AcademyRole,
+    Role,
+    User,
+    UserRole,
+    within_academies,
+)
 from academy.models.privacy import (  # noqa: F401
     AccessLogEntry,
     DataRequest,

@@ -97,11 +97,9 @@ class Cohort(db.Model):
         """Admins, staff of its academy, and its own trainers (while still trainers there)."""
         if not user.is_authenticated:
             return False
-        if user.has_role(Role.ADMIN):
+        if user.acts_in(self.academy_id, Role.STAFF):
             return True
-        if self.academy_id in user.academy_ids(Role.STAFF):
-            return True
-        return user.id in self.trainer_ids and self.academy_id in user.academy_ids(Role.TRAINER)
+        return user.id in self.trainer_ids and user.acts_in(self.academy_id, Role.TRAINER)
 
     def is_member(self, user: User) -> bool:
         if not user.is_authenticated:
@@ -121,13 +119,13 @@ class Cohort(db.Model):
     @classmethod
     def managed_by(cls, user: User) -> sa.ColumnElement[bool]:
         """SQL filter: the cohorts `user` may manage (see `can_manage`)."""
-        if user.has_role(Role.ADMIN):
+        if user.acts_everywhere:
             return sa.true()
         runs = sa.and_(
             cls.id.in_(sa.select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == user.id)),
-            cls.academy_id.in_(user.academy_ids(Role.TRAINER) or {-1}),
+            user.academy_filter(cls.academy_id, Role.TRAINER),
         )
-        return sa.or_(cls.academy_id.in_(user.academy_ids(Role.STAFF) or {-1}), runs)
+        return sa.or_(user.academy_filter(cls.academy_id, Role.STAFF), runs)
 
     @classmethod
     def visible_to(cls, user: User) -> sa.ColumnElement[bool]:

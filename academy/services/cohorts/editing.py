@@ -14,7 +14,16 @@ from datetime import date
 from sqlalchemy import select
 
 from academy.extensions import db
-from academy.models import Academy, AcademyRole, Cohort, CohortTrainer, Course, Role, User
+from academy.models import (
+    Academy,
+    AcademyRole,
+    Cohort,
+    CohortTrainer,
+    Course,
+    Role,
+    User,
+    within_academies,
+)
 from academy.models.cohorts import CohortMode
 from academy.services import ServiceError
 from academy.services.audit import record
@@ -27,9 +36,7 @@ def academies_for_new_cohort(user: User) -> list[Academy]:
     """Where `user` may create a cohort: every academy for an admin, else where they
     are a trainer or staff."""
     query = select(Academy).order_by(Academy.name)
-    if not user.has_role(Role.ADMIN):
-        ids = user.academy_ids(Role.TRAINER) | user.academy_ids(Role.STAFF)
-        query = query.where(Academy.id.in_(ids or {-1}))
+    query = within_academies(query, Academy.id, user, Role.TRAINER, Role.STAFF)
     return list(db.session.scalars(query))
 
 
@@ -126,7 +133,7 @@ def create_cohort(
     details: CohortDetails,
     co_trainers: Iterable[User] = (),
 ) -> Cohort:
-    if academy.id not in {a.id for a in academies_for_new_cohort(actor)}:
+    if not actor.acts_in(academy, Role.TRAINER, Role.STAFF):
         raise ServiceError("You can only create cohorts in your own academies.")
     if course.retired:
         raise ServiceError("This course is no longer offered.")

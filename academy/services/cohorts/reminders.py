@@ -11,38 +11,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
-from academy import jobs
+from academy import mail
 from academy.extensions import db
-from academy.formatting import date_and_time
 from academy.links import absolute_url
+from academy.mail import Email
 from academy.models import Cohort, CohortMember, CohortSession, SessionReminder, User
 from academy.services.cohorts import ics
 from academy.timeutil import utcnow
 
 AHEAD = timedelta(days=1)
 
-# to, subject, body, calendar file text
-Reminder = tuple[str, str, str, str]
-
-
-def _body(user: User, session: CohortSession, cohort: Cohort) -> str:
-    where = []
-    if session.venue:
-        where.append(f"Where: {session.venue}")
-    if session.meeting_url:
-        where.append(f"Join online: {session.meeting_url}")
-    return (
-        f"Hello {user.display_name},\n\nA reminder: “{session.title}” of {cohort.name} "
-        f"({cohort.course.title}) is on {date_and_time(session.starts_at)} (UK time).\n"
-        + ("\n".join(where) + "\n" if where else "")
-        + f"\nThe attached file adds it to your calendar. The cohort's page: "
-        f"{absolute_url('cohorts.detail', cohort_id=cohort.id)}\n\n"
-        "You get these reminders because you are in this cohort. Turn them off on your "
-        f"account page: {absolute_url('account.training_preferences')}"
-    )
+Reminder = Email  # one member's reminder, its calendar file attached
 
 
 def due_reminders(now: datetime | None = None) -> list[Reminder]:
@@ -76,11 +57,18 @@ def due_reminders(now: datetime | None = None) -> list[Reminder]:
             )
         db.session.add(SessionReminder(session_id=session.id, user_id=user.id, sent_at=now))
         reminders.append(
-            (
+            mail.compose(
                 user.email,
-                f"Tomorrow: {session.title} ({cohort.name})",
-                _body(user, session, cohort),
-                calendars[session.id],
+                "session_reminder",
+                attachments=(("session.ics", calendars[session.id], "text/calendar"),),
+                name=user.display_name,
+                session_title=session.title,
+                starts_at=session.starts_at,
+                venue=session.venue,
+                meeting_url=session.meeting_url,
+                cohort_id=cohort.id,
+                cohort_name=cohort.name,
+                course_title=cohort.course.title,
             )
         )
     db.session.flush()
@@ -88,28 +76,5 @@ def due_reminders(now: datetime | None = None) -> list[Reminder]:
 
 
 def send_later(reminders: list[Reminder]) -> None:
-    """Queue the e-mails in one background job. Call after committing."""
-    if reminders:
-        jobs.enqueue(
-            "academy.services.cohorts.reminders.send_reminders", [list(r) for r in reminders]
-        )
-
-
-def send_reminders(reminders: list[list[str]]) -> None:
-    """The job: one message per member, with the session's .ics attached."""
-    from flask_mailman import EmailMessage
-
-    mail = current_app.extensions["mailman"]
-    with mail.get_connection() as connection:
-        messages = []
-        for to, subject, body, calendar in reminders:
-            message = EmailMessage(
-                subject=subject,
-                body=body,
-                from_email=current_app.config["MAIL_DEFAULT_SENDER"],
-                to=[to],
-                connection=connection,
-            )
-            message.attach("session.ics", calendar, "text/calendar")
-            messages.append(message)
-        connection.send_messages(messages)
+    """Queue the e-mails (one connection, each failure retried alone). Call after committing."""
+    mail.send_many(reminders)

@@ -13,9 +13,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from academy import mail
 from academy.extensions import db
-from academy.formatting import date_and_time
-from academy.links import absolute_url
 from academy.models import Cohort, CohortMember, User, WaitingPlace
 from academy.services.cohorts.mail import Message
 from academy.timeutil import utcnow
@@ -107,15 +106,15 @@ def nobody_waiting_unoffered(cohort_id: int, now: datetime) -> bool:
 
 
 def _offer_message(cohort: Cohort, user: User, expires_at: datetime) -> Message:
-    return (
+    return mail.compose(
         user.email,
-        f"A place is free in {cohort.name}: accept it by {date_and_time(expires_at)}",
-        f"Hello {user.display_name},\n\nA place has come free in “{cohort.name}” "
-        f"({cohort.course.title}), run by the {cohort.academy.full_name}, and you are next "
-        f"on the waiting list.\n\nAccept it (or let someone else have it) here:\n"
-        f"  {absolute_url('training.listing', cohort_id=cohort.id)}\n\n"
-        f"We keep the place for you until {date_and_time(expires_at)} (UK time). After "
-        "that it goes to the next person waiting.",
+        "place_offered",
+        name=user.display_name,
+        cohort_id=cohort.id,
+        cohort_name=cohort.name,
+        course_title=cohort.course.title,
+        academy_name=cohort.academy.full_name,
+        expires_at=expires_at,
     )
 
 
