@@ -45,10 +45,20 @@ def defaults(instance_path: str) -> dict:
         "ACADEMY_CURRICULUM_DIR": os.environ.get(
             "ACADEMY_CURRICULUM_DIR", str(paths.CURRICULUM_DIR)
         ),
+        # Only where an older version kept certificate PDFs on local disk, to import
+        # them: PDFs now live in the database (services/certificates/pdfs.py).
         "ACADEMY_CERTIFICATES_DIR": os.environ.get(
             "ACADEMY_CERTIFICATES_DIR", str(Path(instance_path) / "certificates")
         ),
         "ACADEMY_CHECK_CURRICULUM": True,
+        # Certificates are rendered from this template folder in a child process that
+        # may take this long (wall clock) and this much memory (address space) per
+        # certificate before it is stopped (academy/certificates/isolated.py).
+        "CERTIFICATE_TEMPLATE_DIR": os.environ.get(
+            "CERTIFICATE_TEMPLATE_DIR", str(paths.CERTIFICATES_DIR / "default")
+        ),
+        "CERTIFICATE_RENDER_SECONDS": float(os.environ.get("CERTIFICATE_RENDER_SECONDS", "20")),
+        "CERTIFICATE_RENDER_MEMORY_MB": int(os.environ.get("CERTIFICATE_RENDER_MEMORY_MB", "768")),
         # age public keys (age1…) backups are encrypted to (academy/ops/backup_encryption.py);
         # production writes no unencrypted backup.
         "ACADEMY_BACKUP_RECIPIENTS": os.environ.get("ACADEMY_BACKUP_RECIPIENTS", ""),

@@ -4,6 +4,7 @@ from academy.models.audit import AuditEvent  # noqa: F401
 from academy.models.certificates import (  # noqa: F401
     Certificate,
     CertificateBatch,
+    CertificateFile,
     CertificateNumber,
     TrainerLineage,
     TrainerPromotion,

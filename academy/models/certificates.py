@@ -150,6 +150,28 @@ class Certificate(db.Model):
         return self.public_status() == CertificateStatus.VALID
 
 
+class CertificateFile(db.Model):
+    """A certificate's PDF, in the database, so that any machine serves any file.
+
+    Keyed by certificate and content version: the PDF issued is version 1 and is
+    never rewritten (it is byte for byte what the holder downloads, checked by
+    `Certificate.pdf_sha256`); a later version, if one is ever made, is a new row
+    and downloads serve the highest. Erasure deletes the rows.
+    """
+
+    __tablename__ = "certificate_files"
+
+    certificate_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("certificates.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=1)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Loaded only when asked for: lists of files never carry their bytes.
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+
+
 class BatchStatus(enum.StrEnum):
     # Asked for while the job queue could not be reached: started by the sweep
     # (academy/ops/sweep.py) as soon as it can be.

@@ -1,4 +1,5 @@
-"""`flask academy certificates …`: the daily expiry reminder, and resuming batches."""
+"""`flask academy certificates …`: the daily expiry reminder, resuming batches, and
+importing the PDFs an older version kept on local disk."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from flask.cli import AppGroup
 from academy.extensions import db
 from academy.models.certificates import BatchStatus, CertificateBatch
 from academy.services import certificates as service
+from academy.services.certificates.legacy import import_files
 
-certificates_cli = AppGroup("certificates", help="Certificates: reminders and batches.")
+certificates_cli = AppGroup("certificates", help="Certificates: reminders, batches, stored PDFs.")
 
 
 @certificates_cli.command("remind")
@@ -52,3 +54,26 @@ def start_waiting() -> None:
     worker do this by themselves; this is for cron or by hand)."""
     started = service.start_waiting()
     click.echo(f"Queued {started} waiting {'batch' if started == 1 else 'batches'}.")
+
+
+@certificates_cli.command("import-files")
+@click.option(
+    "--folder",
+    type=click.Path(file_okay=False, path_type=str),
+    help="The folder of <id>.pdf files (default: ACADEMY_CERTIFICATES_DIR).",
+)
+def import_pdf_files(folder: str | None) -> None:
+    """Copy the certificate PDFs this machine kept on disk into the database.
+
+    Run it once on each machine that ran an older version; a file is imported only
+    if it is the PDF that was issued (its hash matches), and never twice.
+    """
+    from flask import current_app
+
+    folder = folder or current_app.config["ACADEMY_CERTIFICATES_DIR"]
+    counts = import_files(db.session.connection(), folder)
+    db.session.commit()
+    click.echo(
+        f"Imported {counts['imported']}, already stored {counts['present']}, "
+        f"not matching {counts['skipped']} (from {folder})."
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from io import BytesIO
 
 from flask import Response, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
@@ -72,17 +73,17 @@ def download(certificate_id: int):
     # Someone else's certificate is "not found": its existence is personal data.
     if certificate is None or not service.can_download(current_user, certificate):
         abort(404)
-    path = service.pdf_path(certificate)
-    if not path.is_file():
-        log.error("certificate %s has no stored PDF at %s", certificate.number, path)
+    pdf = service.pdf_bytes(certificate)
+    if pdf is None:
+        log.error("certificate %s has no stored PDF", certificate.number)
         abort(404)
     return send_file(
-        path,
+        BytesIO(pdf),
         mimetype="application/pdf",
         as_attachment=True,
         download_name=f"{certificate.number}.pdf",
         max_age=0,
-        etag=certificate.pdf_sha256 or True,
+        etag=certificate.pdf_sha256 or False,
     )
 
 

@@ -143,6 +143,60 @@ def member(make_user):
     return make_user(name="Siân O'Connell-Adebayo")
 
 
+# Hostile certificate templates -----------------------------------------------------------
+
+# Each edit turns a copy of the shipped template into one that breaks in its own way.
+_END = "</body>"
+HOSTILE_EDITS = {
+    # Two pages: refused as not fitting its one page.
+    "two-pages": (_END, '<p>Page one</p><p style="break-before: page">Page two</p>' + _END),
+    # A 2 GB string: more memory than the child may have.
+    "greedy": (_END, '{{ "x" * 2000000000 }}' + _END),
+    # Thousands of pages laid out before the one-page check: far past the time limit.
+    "slow": (_END, "{% for i in range(200000) %}<p>line {{ i }}</p>{% endfor %}" + _END),
+}
+
+
+def exploding_svg(levels: int = 9, fan_out: int = 10) -> str:
+    """An SVG whose <use> elements refer to groups of ten of the level below: tiny on
+    disk, fan_out ** levels shapes to draw."""
+    parts = [
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+        ' width="100" height="100"><defs><rect id="l0" width="1" height="1"/>'
+    ]
+    for level in range(1, levels + 1):
+        uses = "".join(f'<use xlink:href="#l{level - 1}" x="{i}"/>' for i in range(fan_out))
+        parts.append(f'<g id="l{level}">{uses}</g>')
+    parts.append(f'</defs><use xlink:href="#l{levels}"/></svg>')
+    return "".join(parts)
+
+
+def hostile_template(folder, kind: str):
+    """A copy of the shipped template in `folder`, made hostile in the way `kind` names:
+    one of HOSTILE_EDITS, "exploding-svg" (its emblem) or "huge-font" (1e9px names)."""
+    import shutil
+    from pathlib import Path
+
+    from academy.certificates.render import DEFAULT_TEMPLATE_DIR
+
+    target = Path(folder) / f"template-{kind}"
+    shutil.copytree(DEFAULT_TEMPLATE_DIR, target)
+    html = target / "certificate.html"
+    if kind in HOSTILE_EDITS:
+        old, new = HOSTILE_EDITS[kind]
+        text = html.read_text(encoding="utf-8")
+        assert old in text, "the shipped template changed: update HOSTILE_EDITS"
+        html.write_text(text.replace(old, new), encoding="utf-8")
+    elif kind == "exploding-svg":
+        (target / "emblem.svg").write_text(exploding_svg(), encoding="utf-8")
+    elif kind == "huge-font":
+        with (target / "certificate.css").open("a", encoding="utf-8") as css:
+            css.write("\n.holder, .course { font-size: 1e9px !important; }\n")
+    else:
+        raise ValueError(kind)
+    return target
+
+
 @pytest.fixture
 def issued_certificate(app, staff, member):
     """A valid certificate of member's for Leading campaigns, issued by staff in North West."""

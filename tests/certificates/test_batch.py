@@ -4,6 +4,7 @@ resuming an interrupted batch without issuing anyone twice."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 import sqlalchemy as sa
@@ -56,7 +57,7 @@ def test_issue_a_whole_cohort_at_once_with_a_progress_page(client, login, staff,
     assert sorted(c.holder_name for c in certificates) == [f"Cohort Member {i}" for i in range(4)]
     assert all(c.batch_id == batch.id for c in certificates)
     for certificate in certificates:
-        text = pdf_text(service.pdf_path(certificate).read_bytes())
+        text = pdf_text(service.pdf_bytes(certificate))
         assert certificate.holder_name in text
         assert certificate.number in text
     assert len([m for m in outbox if "Your certificate for" in m.subject]) == 4
@@ -183,36 +184,32 @@ def test_the_cli_resumes_stalled_batches_only(runner, staff, cohort):
     assert "Resumed 0 batches." in again.output
 
 
-def test_a_batch_renders_every_certificate_with_one_renderer(staff, cohort, monkeypatch):
-    """Fonts, stylesheet and template are loaded once per process, not per certificate."""
-    from academy.certificates import render
+def test_a_batch_renders_every_certificate_in_one_child_process(staff, cohort, monkeypatch):
+    """The child renderer (fonts, stylesheet, template loaded once) serves the whole
+    batch: one process started, four certificates rendered, out of this process."""
+    from academy.certificates import isolated
 
-    made = []
-    real_init = render.CertificateRenderer.__init__
+    started = []
+    real_popen = isolated.subprocess.Popen
 
-    def counting_init(self, *args, **kwargs):
-        made.append(self)
-        real_init(self, *args, **kwargs)
+    def counting_popen(*args, **kwargs):
+        child = real_popen(*args, **kwargs)
+        started.append(child)
+        return child
 
-    monkeypatch.setattr(render.CertificateRenderer, "__init__", counting_init)
-    render._renderer_for.cache_clear()
-    rendered = []
-    real_render = render.CertificateRenderer.render
-    monkeypatch.setattr(
-        render.CertificateRenderer,
-        "render",
-        lambda self, content: rendered.append(self) or real_render(self, content),
-    )
+    monkeypatch.setattr(isolated.subprocess, "Popen", counting_popen)
+    monkeypatch.setattr(isolated, "_current", None)
     try:
         batch = service.start_batch(cohort, actor=staff)
         db.session.commit()
         service.run_batch(batch.id)
     finally:
-        render._renderer_for.cache_clear()
+        isolated._current.close()
 
-    assert len(rendered) == 4
-    assert len(made) == 1
-    assert all(renderer is made[0] for renderer in rendered)
+    assert len(valid_certificates(cohort)) == 4
+    assert len(started) == 1
+    assert started[0].args[1:3] == ["-m", "academy.certificates.child"]
+    assert started[0].pid != os.getpid()
 
 
 def test_with_redis_the_batch_is_an_rq_job_a_worker_runs(

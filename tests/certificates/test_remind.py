@@ -98,7 +98,7 @@ def test_staff_renew_an_expiring_certificate_for_a_new_period(
     assert response.location.endswith(f"/staff/certificates/{new.id}")
     assert new.status == "valid"
     assert new.expires_on == service.add_months(new.issued_on, 24)
-    assert "Valid until" in pdf_text(service.pdf_path(new).read_bytes())
+    assert "Valid until" in pdf_text(service.pdf_bytes(new))
     assert "re-issued your certificate" in outbox[-1].body
 
 

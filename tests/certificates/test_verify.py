@@ -257,7 +257,7 @@ def test_the_holder_downloads_exactly_the_stored_pdf(client, login, member, issu
     assert response.headers["Content-Disposition"] == (
         f"attachment; filename={certificate.number}.pdf"
     )
-    assert response.get_data() == service.pdf_path(certificate).read_bytes()
+    assert response.get_data() == service.pdf_bytes(certificate)
     listed = client.get("/certificates/").get_data(as_text=True)
     assert certificate.number in listed
     assert f"/certificates/{certificate.id}/pdf" in listed

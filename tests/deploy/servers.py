@@ -245,19 +245,21 @@ class Response:
     status: int
     headers: dict[str, str]
     body: str
+    content: bytes = b""  # the body as sent (a PDF, say)
 
 
 class Client:
     """A tiny browser: keeps cookies itself (the app marks them Secure in production,
     and these processes speak plain HTTP on loopback), and sends form tokens."""
 
-    def __init__(self, base: str, cookies: dict[str, str] | None = None):
+    def __init__(self, base: str, cookies: dict[str, str] | None = None, timeout: float = 15):
         self.base = base
         self.cookies = dict(cookies or {})
+        self.timeout = timeout
 
     def request(self, method: str, path: str, form: dict | None = None) -> Response:
         parts = urlsplit(self.base)
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=15)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=self.timeout)
         headers = {"User-Agent": "academy-deploy-test"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -268,7 +270,8 @@ class Client:
         try:
             connection.request(method, path, body=body, headers=headers)
             raw = connection.getresponse()
-            text = raw.read().decode("utf-8", "replace")
+            content = raw.read()
+            text = content.decode("utf-8", "replace")
             for header, value in raw.getheaders():
                 if header.lower() == "set-cookie":
                     cookie_name, _, rest = value.partition("=")
@@ -277,7 +280,8 @@ class Client:
                         self.cookies.pop(cookie_name, None)
                     else:
                         self.cookies[cookie_name] = cookie_value
-            return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, text)
+            headers = {k.lower(): v for k, v in raw.getheaders()}
+            return Response(raw.status, headers, text, content)
         finally:
             connection.close()
 

@@ -348,7 +348,6 @@ def test_academy_flask_runs_a_command_with_the_example_environment(shared, redis
         "DATABASE_URL": shared.url,
         "REDIS_URL": redis_db.url,
         "ACADEMY_INSTANCE_PATH": str(tmp_path / "instance"),
-        "ACADEMY_CERTIFICATES_DIR": str(tmp_path / "certificates"),
         "ACADEMY_BACKUP_RECIPIENTS": age_recipient(tmp_path),
     }.items():
         settings, count = re.subn(rf"^{name}=.*$", f"{name}='{value}'", settings, flags=re.M)

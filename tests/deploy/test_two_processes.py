@@ -33,13 +33,25 @@ def cluster(tmp_path_factory):
     database = SharedDatabase(tmp_path_factory.mktemp("cluster-db"))
     redis_db = RedisDatabase()
     env = app_environment(database, redis_db, tmp)
+
+    def own_disk(name: str) -> dict:
+        # Each process its own instance folder, as separate machines would have:
+        # nothing may rely on a shared disk (certificate PDFs especially).
+        return {
+            **env,
+            "ACADEMY_INSTANCE_PATH": str(tmp / name / "instance"),
+            "ACADEMY_CERTIFICATES_DIR": str(tmp / name / "certificates"),
+        }
+
     processes = []
     try:
-        processes.append(start_gunicorn("web-a", env, tmp))
+        processes.append(start_gunicorn("web-a", own_disk("web-a"), tmp))
         # B imports the app once in the master and forks two workers from it, so
         # the post_fork hook that drops inherited database connections is in play.
-        processes.append(start_gunicorn("web-b", {**env, "GUNICORN_PRELOAD": "1"}, tmp, workers=2))
-        processes.append(start_worker("worker", env, tmp))
+        processes.append(
+            start_gunicorn("web-b", {**own_disk("web-b"), "GUNICORN_PRELOAD": "1"}, tmp, workers=2)
+        )
+        processes.append(start_worker("worker", own_disk("worker"), tmp))
         yield {
             "a": processes[0],
             "b": processes[1],
@@ -47,6 +59,7 @@ def cluster(tmp_path_factory):
             "database": database,
             "redis": redis_db,
             "mail": tmp / "mail",
+            "tmp": tmp,
         }
     finally:
         for process in processes:
@@ -160,6 +173,44 @@ def test_staff_counts_kept_in_the_shared_cache_are_forgotten_by_every_process(cl
     assert "/staff/certificates/" in issued.headers["location"]
 
     assert "0 members are waiting for a certificate" in on_a.get("/staff/").body
+
+
+def test_a_certificate_issued_on_one_process_is_downloaded_from_the_other(cluster):
+    """No shared disk: B renders and stores the PDF, A serves the same file."""
+    import io
+
+    import pypdf
+
+    database = cluster["database"]
+    database.make_member("issuer@example.org", roles=("staff",), academy="north-west")
+    holder = database.make_member("holder@example.org", name="Hana Holder")
+    course_id, academy_id = database.complete_course(holder)
+    # The first certificate a worker renders also starts its renderer (a second on an
+    # idle machine): allow for a busy one.
+    staff_on_b = Client(cluster["b"].url, timeout=120)
+    signed_in = staff_on_b.post("/login", {"email": "issuer@example.org", "password": PASSWORD})
+    assert signed_in.status == 200, signed_in.body  # staff: the second step
+    assert staff_on_b.post("/login/code", {"code": totp_code()}).status == 302
+    issued = staff_on_b.post(
+        "/staff/certificates/issue",
+        {"user_id": holder, "course_id": course_id, "academy_id": academy_id},
+        token_from="/staff/eligible",
+    )
+    assert issued.status == 302, issued.body
+    certificate_id = int(issued.headers["location"].rstrip("/").rsplit("/", 1)[-1])
+
+    member_on_a = Client(cluster["a"].url)
+    signed_in = member_on_a.post("/login", {"email": "holder@example.org", "password": PASSWORD})
+    assert signed_in.status == 302, signed_in.body
+    download = member_on_a.get(f"/certificates/{certificate_id}/pdf")
+    assert download.status == 200, download.body
+    assert download.headers["content-type"] == "application/pdf"
+    text = " ".join(
+        page.extract_text() for page in pypdf.PdfReader(io.BytesIO(download.content)).pages
+    )
+    assert "Hana Holder" in " ".join(text.split())
+    # And nothing was written to any process's disk.
+    assert not list(cluster["tmp"].glob("*/certificates/*.pdf"))
 
 
 def test_logs_are_one_json_object_per_line(cluster):

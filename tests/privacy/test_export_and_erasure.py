@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from academy.extensions import db
-from academy.models import EqualityAnswer, EqualityProfile, Erasure, User
+from academy.models import CertificateFile, EqualityAnswer, EqualityProfile, Erasure, User
 from academy.services import certificates, learning, privacy
-from academy.services.certificates import pdf_path
+from academy.services.certificates import pdf_bytes
 from academy.services.privacy import ACTOR, OWNER, USER_REFERENCES, user_references
 from tests.conftest import PASSWORD, WrittenOrder
 from tests.learn.conftest import responses, wrong
@@ -134,7 +134,7 @@ def test_export_archive_holds_the_json_and_the_certificate_pdf(world, client, lo
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     names = archive.namelist()
     assert names == ["data.json", f"certificates/{world.certificate.number}.pdf"]
-    stored = pdf_path(world.certificate).read_bytes()
+    stored = pdf_bytes(world.certificate)
     assert archive.read(f"certificates/{world.certificate.number}.pdf") == stored
     assert stored.startswith(b"%PDF")
 
@@ -174,8 +174,8 @@ def _personal_values_found(values: list[str]) -> list[str]:
 
 def test_erasure_leaves_nothing_personal_in_any_table(world, client, login):
     member_id = world.member.id
-    pdf = pdf_path(world.certificate)
-    assert pdf.exists()
+    files = select(sa.func.count()).where(CertificateFile.certificate_id == world.certificate.id)
+    assert db.session.scalar(files) == 1
     personal = [MEMBER_EMAIL, MEMBER_NAME, world.profile_id, "quillfeather"]
     assert _personal_values_found(personal)  # the walk does find them before
     assert client.get(f"/verify/{world.certificate_code}.json").json["status"] == "valid"
@@ -199,7 +199,8 @@ def test_erasure_leaves_nothing_personal_in_any_table(world, client, login):
         == 0
     )
     # The certificate's PDF is gone and its code finds nothing.
-    assert not pdf.exists()
+    assert db.session.scalar(files) == 0
+    assert pdf_bytes(world.certificate) is None
     assert certificates.verify(world.certificate_code) is None
     # The account can never sign in again, and every session has ended.
     user = db.session.get(User, member_id)

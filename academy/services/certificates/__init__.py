@@ -7,7 +7,8 @@ Import the package and call `certificates.issue(...)`,
 
     scope          who may act in which academy
     verification   what a code is, the link that checks it, the public answer
-    pdfs           the PDF rendered at issue, stored, found again
+    pdfs           the PDF rendered at issue (in a child process), stored in the
+                   database, found again
     notices        the e-mails to holders (issued, revoked, about to expire)
     holder         the holder's own list, and their name choice
     eligibility    who is waiting: the rule, the lists and pages, the counts
@@ -60,7 +61,7 @@ from academy.services.certificates.issuing import (
     revoke,
 )
 from academy.services.certificates.notices import send_expiry_reminders
-from academy.services.certificates.pdfs import pdf_path
+from academy.services.certificates.pdfs import CertificateRenderError, pdf_bytes
 from academy.services.certificates.queueing import queue_batch, start_waiting
 from academy.services.certificates.scope import (
     NotAllowed,
@@ -75,6 +76,7 @@ __all__ = [
     "RENEW_WINDOW",
     "VALID",
     "AlreadyCertified",
+    "CertificateRenderError",
     "NotAllowed",
     "academies_of",
     "add_months",
@@ -90,7 +92,7 @@ __all__ = [
     "eligible_members",
     "hash_code",
     "issue",
-    "pdf_path",
+    "pdf_bytes",
     "queue_batch",
     "reissue",
     "resume_batch",

@@ -1,10 +1,13 @@
 """A cohort's certificates issued in one go, in the background.
 
 `start_batch` fixes the list of the cohort's members waiting for a certificate;
-the caller commits and queues `run_batch`, which issues them one commit per
-member and records each outcome. A batch whose worker has gone (no sign of
-life for STALE_BATCH) or that failed can be resumed, and carries on where it
-stopped.
+the caller commits and queues `run_batch`, which issues them one by one and
+records each outcome. No transaction is open while a PDF renders (`issue`
+commits before it and the batch commits after each member), so members' writes
+go on while a batch runs, on SQLite too. A PDF that cannot be rendered (too
+slow, too big) is a "failed" outcome with its reason: resuming retries it. A
+batch whose worker has gone (no sign of life for STALE_BATCH) or that failed can
+be resumed, and carries on where it stopped.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from academy.services import ServiceError
 from academy.services.audit import record
 from academy.services.certificates.eligibility import eligible_members
 from academy.services.certificates.issuing import AlreadyCertified, current_certificate, issue
+from academy.services.certificates.pdfs import CertificateRenderError
 from academy.services.certificates.scope import require_academy
 from academy.timeutil import utcnow
 
@@ -159,6 +163,10 @@ def _issue_one(batch: CertificateBatch, user_id: int) -> dict:
     except AlreadyCertified:
         db.session.rollback()
         return {"outcome": "skipped", "reason": "Already holds a valid certificate."}
+    except CertificateRenderError as error:
+        # Too slow, too big or broken: worth another try once the cause is fixed.
+        db.session.rollback()
+        return {"outcome": "failed", "reason": error.reason}
     except ServiceError as error:
         db.session.rollback()
         return {"outcome": "skipped", "reason": str(error)}

@@ -6,18 +6,21 @@
 - A cohort's certificates are issued by its academy; a self-study completion
   by an academy the staff member chooses among theirs.
 - Each certificate gets a number (OA-<year>-<nnnnnn>, drawn from a sequence)
-  and a random code, given to the holder once; its PDF is rendered and stored
-  at issue.
+  and a random code, given to the holder once; its PDF is rendered at issue,
+  out of the web process and with no transaction open, then stored with the row
+  in one short transaction.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from academy.certificates.render import CertificateContent
 from academy.extensions import db
 from academy.formatting import uk_date
 from academy.models import Academy, Cohort, Course, User
@@ -31,9 +34,9 @@ from academy.services import ServiceError
 from academy.services.audit import record
 from academy.services.certificates.eligibility import check_eligible
 from academy.services.certificates.notices import tell_holder_issued, tell_holder_revoked
-from academy.services.certificates.pdfs import store_pdf
+from academy.services.certificates.pdfs import CertificateRenderError, render_pdf, save_pdf
 from academy.services.certificates.scope import require_academy
-from academy.services.certificates.verification import CODE_BYTES, hash_code
+from academy.services.certificates.verification import CODE_BYTES, hash_code, verify_url
 from academy.timeutil import add_months, utcnow
 
 REASON_MAX = 500
@@ -51,56 +54,144 @@ def _draw_number(year: int) -> str:
     return f"OA-{year}-{drawn.id:06d}"
 
 
-def create(
+@dataclass(frozen=True, kw_only=True)
+class Draft:
+    """A certificate about to be issued, as plain values read before rendering.
+
+    Everything the PDF and the row need, so that nothing is read from the database
+    between the commit that ends the reading and the short transaction that writes.
+    """
+
+    user_id: int
+    course_id: int
+    academy_id: int
+    cohort_id: int | None
+    batch_id: int | None
+    actor_id: int
+    number: str
+    code: str
+    issued_at: datetime
+    expires_on: date | None
+    holder_name: str
+    course_title: str
+    level: str
+    credit_hours: float
+    academy_name: str
+    issuer_name: str
+
+    def content(self) -> CertificateContent:
+        """What the PDF prints."""
+        return CertificateContent(
+            number=self.number,
+            holder_name=self.holder_name,
+            course_title=self.course_title,
+            level=self.level,
+            credit_hours=self.credit_hours,
+            academy_name=self.academy_name,
+            issued_on=uk_date(self.issued_at),
+            expires_on=self.expires_on,
+            issuer_name=self.issuer_name,
+            verify_url=verify_url(self.code),
+        )
+
+
+def _draft(
     member: User,
     course: Course,
     academy: Academy,
     *,
     actor: User,
     cohort: Cohort | None,
-    batch: CertificateBatch | None = None,
+    batch: CertificateBatch | None,
     expires_on: date | None = None,
     keep_expiry: bool = False,
-) -> Certificate:
-    """Make the certificate, its number, code and PDF, without any check: `issue` and
-    `reissue` check first, and the database's unique index has the last word."""
+) -> Draft:
+    """Read what the certificate will say and draw its number (which the PDF prints)."""
     now = utcnow()
-    code = secrets.token_urlsafe(CODE_BYTES)
     if not keep_expiry:
         expires_on = (
             # From the day printed as the day of issue (Certificate.issued_on).
             add_months(uk_date(now), course.validity_months) if course.validity_months else None
         )
-    certificate = Certificate(
-        number=_draw_number(now.year),
-        code_hash=hash_code(code),
+    return Draft(
         user_id=member.id,
         course_id=course.id,
         academy_id=academy.id,
         cohort_id=cohort.id if cohort else None,
         batch_id=batch.id if batch else None,
+        actor_id=actor.id,
+        number=_draw_number(now.year),
+        code=secrets.token_urlsafe(CODE_BYTES),
+        issued_at=now,
+        expires_on=expires_on,
         holder_name=member.display_name.strip()[:120],
         course_title=course.title,
         level=course.level,
         credit_hours=course.credit_hours,
         academy_name=academy.full_name,
         issuer_name=actor.display_name.strip()[:120],
-        issued_at=now,
-        issued_by_id=actor.id,
-        expires_on=expires_on,
+    )
+
+
+def _render(draft: Draft) -> bytes:
+    """Commit, then render the PDF with no transaction open.
+
+    The commit ends the reading (and keeps the drawn number: numbers are never
+    reused, so a failed render leaves a gap, as a rolled-back issue always did).
+    Rendering takes up to CERTIFICATE_RENDER_SECONDS; on SQLite an open transaction
+    is the one write lock, and on PostgreSQL an idle one holds row locks and
+    snapshots, so nothing of ours may be open meanwhile. A failure is recorded in
+    the audit log (committed at once) and raised for the caller to show.
+    """
+    content = draft.content()
+    db.session.commit()
+    try:
+        return render_pdf(content)
+    except CertificateRenderError as error:
+        record(
+            "certificate.render_failed",
+            actor=db.session.get(User, draft.actor_id),
+            academy_id=draft.academy_id,
+            target=draft.number,
+            user_id=draft.user_id,
+            reason=error.reason,
+        )
+        db.session.commit()
+        raise
+
+
+def _insert(draft: Draft, pdf: bytes) -> Certificate:
+    """The certificate row and its PDF, in the (short) transaction that follows the render."""
+    certificate = Certificate(
+        number=draft.number,
+        code_hash=hash_code(draft.code),
+        user_id=draft.user_id,
+        course_id=draft.course_id,
+        academy_id=draft.academy_id,
+        cohort_id=draft.cohort_id,
+        batch_id=draft.batch_id,
+        holder_name=draft.holder_name,
+        course_title=draft.course_title,
+        level=draft.level,
+        credit_hours=draft.credit_hours,
+        academy_name=draft.academy_name,
+        issuer_name=draft.issuer_name,
+        issued_at=draft.issued_at,
+        issued_by_id=draft.actor_id,
+        expires_on=draft.expires_on,
         status=CertificateStatus.VALID,
     )
     try:
-        # A savepoint: losing the race to the unique index leaves the caller's
-        # transaction usable, to say so.
+        # A savepoint: losing the race to the unique index (another issue while this
+        # one rendered) leaves the caller's transaction usable, to say so.
         with db.session.begin_nested():
             db.session.add(certificate)
     except IntegrityError as error:
         raise AlreadyCertified(
-            f"{member.display_name} already holds a valid certificate for {course.title}."
+            f"{draft.holder_name} already holds a valid certificate for {draft.course_title}."
         ) from error
-    certificate.code = code
-    store_pdf(certificate, code)
+    certificate.code = draft.code
+    save_pdf(certificate, pdf)
     return certificate
 
 
@@ -129,6 +220,11 @@ def issue(
     `academy` is needed only for a self-study completion; a cohort's
     certificate is issued by the cohort's academy. The returned certificate
     carries its plain `code` (only this once).
+
+    Unlike other services this one commits, once, before rendering (so the PDF is
+    never rendered inside a write transaction); the row, its PDF, the audit event
+    and the e-mail come after the render, and the caller commits them. A render
+    that fails raises CertificateRenderError (a ServiceError) with its reason.
     """
     cohort = check_eligible(member, course, cohort)
     if cohort is not None:
@@ -142,7 +238,9 @@ def issue(
         raise AlreadyCertified(
             f"{member.display_name} already holds a valid certificate for {course.title}."
         )
-    certificate = create(member, course, academy, actor=actor, cohort=cohort, batch=batch)
+    draft = _draft(member, course, academy, actor=actor, cohort=cohort, batch=batch)
+    pdf = _render(draft)  # commits first: see _render
+    certificate = _insert(draft, pdf)
     record(
         "certificate.issue",
         actor=actor,
@@ -170,6 +268,8 @@ def can_renew(certificate: Certificate, today: date | None = None) -> bool:
 def reissue(certificate: Certificate, *, actor: User, renew: bool = False) -> Certificate:
     """Replace a valid certificate with a new one carrying the holder's current name.
 
+    Commits before rendering, as `issue` does; the caller commits the rest.
+
     The old one is superseded (its code then verifies as replaced). A re-issue
     keeps the old expiry date, so it never extends a validity; a renewal (of a
     certificate that expires within 90 days, or has expired) starts a new
@@ -191,25 +291,35 @@ def reissue(certificate: Certificate, *, actor: User, renew: bool = False) -> Ce
     course = db.session.get(Course, certificate.course_id)
     academy = db.session.get(Academy, certificate.academy_id)
     cohort = db.session.get(Cohort, certificate.cohort_id) if certificate.cohort_id else None
-    now = utcnow()
-    certificate.status = CertificateStatus.SUPERSEDED
-    certificate.superseded_at = now
-    db.session.flush()  # frees the member's one "valid" place for the new certificate
-    new = create(
+    draft = _draft(
         member,
         course,
         academy,
         actor=actor,
         cohort=cohort,
+        batch=None,
         expires_on=certificate.expires_on,
         keep_expiry=not renew,
     )
+    old_id = certificate.id
+    pdf = _render(draft)  # commits first: see _render
+    # Read again, locked: it may have been revoked or re-issued while this one rendered.
+    certificate = db.session.get(Certificate, old_id, with_for_update=True, populate_existing=True)
+    if certificate.status != CertificateStatus.VALID:
+        raise ServiceError(
+            f"Certificate {certificate.number} changed while the new one was being made; "
+            "look at it again before re-issuing."
+        )
+    certificate.status = CertificateStatus.SUPERSEDED
+    certificate.superseded_at = utcnow()
+    db.session.flush()  # frees the member's one "valid" place for the new certificate
+    new = _insert(draft, pdf)
     certificate.superseded_by_id = new.id
     record(
         "certificate.renew" if renew else "certificate.reissue",
         actor=actor,
         subject=member,
-        academy_id=academy.id,
+        academy_id=new.academy_id,
         target=new.number,
         replaces=certificate.number,
         course=course.slug,

@@ -1,69 +1,117 @@
-"""The certificate PDFs: rendered once, at issue, stored atomically and served as
-they are.
+"""The certificate PDFs: rendered once, at issue, out of the web process, stored in
+the database and served as they are.
 
-Each PDF is stored by the certificate's id (never by anything guessable) in
-`ACADEMY_CERTIFICATES_DIR`; the download, the data export and erasure find it
-with `pdf_path`.
+- Rendering happens in a child process with a time and a memory limit
+  (`CERTIFICATE_RENDER_SECONDS`, `CERTIFICATE_RENDER_MEMORY_MB`;
+  academy/certificates/isolated.py). The caller must hold no database
+  transaction while it runs (`issuing` reads, commits, renders, then writes):
+  on SQLite an open transaction is the database's one write lock.
+- The PDF is stored in `certificate_files`, keyed by certificate and content
+  version, so any machine (web or worker) serves any certificate; SQLite uses the
+  same code. A PDF kept on a machine's disk by an older version (in
+  `ACADEMY_CERTIFICATES_DIR`) is still served from there until it is imported
+  (`flask academy certificates import-files`, also run by the migration).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
 
-from academy.certificates.render import (
-    CertificateContent,
-    CertificateLayoutError,
-    renderer_for,
-    write_atomically,
+from academy.certificates.isolated import (
+    Limits,
+    RenderDoesNotFit,
+    RenderFailed,
+    isolated_renderer,
 )
-from academy.models.certificates import Certificate
+from academy.certificates.render import CertificateContent
+from academy.extensions import db
+from academy.models.certificates import Certificate, CertificateFile
 from academy.services import ServiceError
-from academy.services.certificates.verification import verify_url
+
+log = logging.getLogger(__name__)
 
 
-def certificates_dir() -> Path:
-    """The folder of the PDFs, made (private to this user) if it is not there yet."""
-    folder = Path(current_app.config["ACADEMY_CERTIFICATES_DIR"])
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
+class CertificateRenderError(ServiceError):
+    """The PDF could not be rendered (too slow, too big, does not fit, broke)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
-def pdf_path(certificate: Certificate) -> Path:
-    """Where the certificate's PDF is stored (by id, never by anything guessable)."""
-    return Path(current_app.config["ACADEMY_CERTIFICATES_DIR"]) / f"{certificate.id}.pdf"
-
-
-def _content(certificate: Certificate, code: str) -> CertificateContent:
-    return CertificateContent(
-        number=certificate.number,
-        holder_name=certificate.holder_name,
-        course_title=certificate.course_title,
-        level=certificate.level,
-        credit_hours=certificate.credit_hours,
-        academy_name=certificate.academy_name,
-        issued_on=certificate.issued_on,
-        expires_on=certificate.expires_on,
-        issuer_name=certificate.issuer_name,
-        verify_url=verify_url(code),
+def render_limits() -> Limits:
+    """The time and memory one render may take, from the settings."""
+    return Limits(
+        seconds=float(current_app.config["CERTIFICATE_RENDER_SECONDS"]),
+        memory_mb=int(current_app.config["CERTIFICATE_RENDER_MEMORY_MB"]),
     )
 
 
-def store_pdf(certificate: Certificate, code: str) -> None:
-    """Render the certificate, with the link that checks `code`, and store it; raise
-    ServiceError if it does not fit its one page."""
-    # One renderer per process: fonts, stylesheet and template are reused by
-    # every certificate it renders (a cohort's batch especially).
-    renderer = renderer_for()
+def render_pdf(content: CertificateContent) -> bytes:
+    """The certificate rendered in this process's child renderer, or CertificateRenderError.
+
+    Touches no database: call it with no transaction open.
+    """
+    renderer = isolated_renderer(
+        Path(current_app.config["CERTIFICATE_TEMPLATE_DIR"]), render_limits()
+    )
     try:
-        pdf = renderer.render(_content(certificate, code))
-    except CertificateLayoutError as error:
-        raise ServiceError(
-            f"{certificate.holder_name} does not fit on one certificate page: ask the member "
+        return renderer.render(content)
+    except RenderDoesNotFit as error:
+        raise CertificateRenderError(
+            f"{content.holder_name} does not fit on one certificate page: ask the member "
             "to shorten the name on their account, then issue it again."
         ) from error
-    certificates_dir()
-    write_atomically(pdf_path(certificate), pdf)
-    certificate.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    except RenderFailed as error:
+        raise CertificateRenderError(error.reason) from error
+
+
+def save_pdf(certificate: Certificate, pdf: bytes) -> CertificateFile:
+    """Store `pdf` as the certificate's file (version 1) and note its hash; flushes."""
+    digest = hashlib.sha256(pdf).hexdigest()
+    stored = CertificateFile(
+        certificate_id=certificate.id, version=1, sha256=digest, size=len(pdf), data=pdf
+    )
+    db.session.add(stored)
+    certificate.pdf_sha256 = digest
+    db.session.flush()
+    return stored
+
+
+def legacy_path(certificate_id: int) -> Path:
+    """Where an older version kept a certificate's PDF on this machine's disk."""
+    return Path(current_app.config["ACADEMY_CERTIFICATES_DIR"]) / f"{certificate_id}.pdf"
+
+
+def pdf_bytes(certificate: Certificate) -> bytes | None:
+    """The certificate's PDF as issued (its newest stored version), or None."""
+    data = db.session.scalar(
+        sa.select(CertificateFile.data)
+        .where(CertificateFile.certificate_id == certificate.id)
+        .order_by(CertificateFile.version.desc())
+        .limit(1)
+    )
+    if data is not None:
+        return data
+    # Not imported yet: this machine may still have the file an older version wrote.
+    path = legacy_path(certificate.id)
+    if certificate.pdf_sha256 and path.is_file():
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() == certificate.pdf_sha256:
+            return data
+        log.error("certificate %s: the PDF on disk is not the one issued", certificate.number)
+    return None
+
+
+def delete_pdfs(certificate: Certificate) -> None:
+    """Remove every stored copy of the certificate's PDF (erasure)."""
+    db.session.execute(
+        sa.delete(CertificateFile).where(CertificateFile.certificate_id == certificate.id)
+    )
+    legacy_path(certificate.id).unlink(missing_ok=True)
+    certificate.pdf_sha256 = None

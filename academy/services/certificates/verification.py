@@ -17,7 +17,7 @@ from academy.extensions import db
 from academy.formatting import uk_date
 from academy.links import absolute_url
 from academy.models import User
-from academy.models.certificates import Certificate
+from academy.models.certificates import Certificate, CertificateStatus
 
 CODE_BYTES = 24  # 192 bits, 32 URL-safe characters
 MAX_CODE_LENGTH = 64  # anything longer is not one of ours: answered as "not found"
@@ -45,7 +45,7 @@ class Verification:
     expires_on: date | None
     revoked_on: date | None
     superseded_on: date | None
-    holder_name: str | None  # only if the holder opted in
+    holder_name: str | None  # only if valid and the holder opted in
 
     def as_json(self) -> dict:
         data = {
@@ -114,5 +114,9 @@ def verify(code: str) -> Verification | None:
         expires_on=found.expires_on,
         revoked_on=uk_date(found.revoked_at) if found.revoked_at else None,
         superseded_on=uk_date(found.superseded_at) if found.superseded_at else None,
-        holder_name=found.holder_name if found.show_name_on_verification else None,
+        # Only on a valid certificate, whatever the holder chose: a revoked, replaced or
+        # expired one must not keep vouching for (or exposing) the person (issue 18).
+        holder_name=found.holder_name
+        if found.show_name_on_verification and status == CertificateStatus.VALID
+        else None,
     )

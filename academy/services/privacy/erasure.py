@@ -167,16 +167,15 @@ def _personal_values(user: User) -> list[str]:
 def _erase_certificates(user: User) -> None:
     """The PDFs go; the rows stay for the counts but can no longer be verified."""
     from academy.models import Certificate
-    from academy.services.certificates import pdf_path
+    from academy.services.certificates.pdfs import delete_pdfs
 
     for certificate in db.session.scalars(
         select(Certificate).where(Certificate.user_id == user.id)
     ):
-        pdf_path(certificate).unlink(missing_ok=True)
+        delete_pdfs(certificate)
         certificate.holder_name = ERASED_NAME
         # A new random hash: the old code (printed on the PDF) now finds nothing.
         certificate.code_hash = hashlib.sha256(secrets.token_bytes(32)).hexdigest()
-        certificate.pdf_sha256 = None
 
 
 def _delete_personal_invitations(user: User) -> None:

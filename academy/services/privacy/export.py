@@ -8,7 +8,6 @@ import zipfile
 from collections.abc import Callable
 from datetime import date, datetime
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -123,18 +122,18 @@ def _export_row(table: sa.Table, row: sa.RowMapping, kind: str) -> dict[str, Any
     }
 
 
-def certificate_files(user: User) -> list[tuple[str, Path]]:
-    """(file name in the archive, stored path) of each certificate PDF of this person."""
+def certificate_files(user: User) -> list[tuple[str, bytes]]:
+    """(file name in the archive, PDF) of each certificate PDF of this person."""
     from academy.models import Certificate
-    from academy.services.certificates import pdf_path
+    from academy.services.certificates import pdf_bytes
 
     files = []
     for certificate in db.session.scalars(
         select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.id)
     ):
-        path = pdf_path(certificate)
-        if path.is_file():
-            files.append((f"certificates/{certificate.number}.pdf", path))
+        pdf = pdf_bytes(certificate)
+        if pdf is not None:
+            files.append((f"certificates/{certificate.number}.pdf", pdf))
     return files
 
 
@@ -145,8 +144,8 @@ def export_archive(user: User) -> bytes:
         archive.writestr(
             "data.json", json.dumps(export_data(user), indent=2, ensure_ascii=False, default=str)
         )
-        for name, path in certificate_files(user):
-            archive.write(path, name)
+        for name, pdf in certificate_files(user):
+            archive.writestr(name, pdf)
     return buffer.getvalue()
 
 
