@@ -3,7 +3,7 @@ packs cached by content version, observed teaching practice (recorded against th
 rubric, and named by the promotion it allows), and the module a cohort session teaches.
 
 Revision ID: i20a1guides
-Revises: i23a1open
+Revises: ir1d5f0a7c31
 Create Date: 2026-12-06 21:45:39.726493
 
 """
@@ -16,7 +16,7 @@ import academy.models.types
 
 # revision identifiers, used by Alembic.
 revision = "i20a1guides"
-down_revision = "i23a1open"
+down_revision = "ir1d5f0a7c31"
 branch_labels = None
 depends_on = None
 
