@@ -117,6 +117,9 @@ def _register_blueprints(app: Flask) -> None:
     from academy.cohorts import bp as cohorts_bp
 
     app.register_blueprint(cohorts_bp)
+    from academy.guides import bp as guides_bp
+
+    app.register_blueprint(guides_bp)
     from academy.learn import bp as learn_bp
     from academy.training import bp as training_bp
 

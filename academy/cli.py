@@ -90,6 +90,9 @@ def _register_subcommands() -> None:
     from academy.staff.cli import certificates_cli
 
     academy_cli.add_command(certificates_cli)
+    from academy.guides.cli import packs_cli
+
+    academy_cli.add_command(packs_cli)
     from academy.training.cli import training_cli
 
     academy_cli.add_command(training_cli)

@@ -142,6 +142,15 @@ class SessionForm(FlaskForm):
     venue = StringField("Venue", validators=[Length(max=300)])
     meeting_url = URLField("Meeting link", validators=MEETING_URL)
     agenda = TextAreaField("Agenda", validators=[Length(max=5000)])
+    # Choices are the cohort's course modules (set by the view); 0 is "none". Checked
+    # by the service, which says when a module is not part of the course.
+    module = SelectField(
+        "Module it teaches",
+        coerce=int,
+        default=0,
+        validate_choice=False,
+        description="Optional: links the module's facilitator's guide and session pack.",
+    )
 
 
 class AnnouncementForm(FlaskForm):

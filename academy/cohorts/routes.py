@@ -551,6 +551,7 @@ def _session_details(form: SessionForm) -> service.SessionDetails:
         venue=form.venue.data or "",
         meeting_url=form.meeting_url.data or "",
         agenda=form.agenda.data or "",
+        module_id=form.module.data or None,
     )
 
 
@@ -561,6 +562,9 @@ def session_form(cohort_id: int, session_id: int | None = None):
     cohort = _cohort(cohort_id)
     session = _session(cohort, session_id) if session_id is not None else None
     form = SessionForm()
+    form.module.choices = [SelectChoice(0, "None")] + [
+        SelectChoice(module.id, module.title) for module in service.course_modules(cohort.course_id)
+    ]
     if request.method == "GET":
         if session is not None:
             starts, ends = session.starts_at.astimezone(UK), session.ends_at.astimezone(UK)
@@ -571,6 +575,7 @@ def session_form(cohort_id: int, session_id: int | None = None):
                 ends.time(),
             )
             form.venue.data, form.meeting_url.data = session.venue, session.meeting_url
+            form.module.data = session.module_id or 0
         else:
             form.venue.data, form.meeting_url.data = cohort.venue, cohort.meeting_url
     if form.validate_on_submit():

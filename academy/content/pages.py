@@ -8,6 +8,7 @@ reads stored HTML.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from html import escape
 
@@ -59,3 +60,31 @@ def glossary_page(glossary: Glossary, render: RenderPart) -> Rendered:
     return Rendered(
         sanitise(f'<dl class="glossary">{"".join(entries)}</dl>'), [], tuple(unresolved)
     )
+
+
+_HEADING_OR_TABLE = re.compile(
+    r'<h[23] id="[^"]*">(?P<heading>.*?)</h[23]>|aria-label="Table \(scrolls sideways\)"'
+)
+
+
+def guide_page(body: Rendered) -> Rendered:
+    """A guide's body with each table's scrolling region named after its section.
+
+    A guide has at least two session-plan tables, and two regions with one name are
+    one landmark too many for a screen reader (axe: landmark-unique).
+    """
+    heading = ""
+    seen: dict[str, int] = {}
+
+    def name(match: re.Match[str]) -> str:
+        nonlocal heading
+        if match.group("heading") is not None:
+            heading = re.sub(r"<[^>]+>", "", match.group("heading"))
+            return match.group(0)
+        label = f"{heading or 'Table'} (table, scrolls sideways)"
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            label = f"{heading or 'Table'} (table {seen[label]}, scrolls sideways)"
+        return f'aria-label="{label}"'
+
+    return Rendered(_HEADING_OR_TABLE.sub(name, body.html), body.toc, body.unresolved)

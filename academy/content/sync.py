@@ -25,13 +25,23 @@ from sqlalchemy.orm import Session, raiseload
 
 from academy.answers import normalise_answer
 from academy.content.links import LinkIndex
-from academy.content.pages import glossary_page, lesson_page
+from academy.content.pages import glossary_page, guide_page, lesson_page
 from academy.content.problems import CurriculumError, Problem
 from academy.content.reader import read_curriculum
 from academy.content.render import RENDER_VERSION, Rendered, render_markdown, unwrap_paragraph
-from academy.content.tree import Course, Curriculum, Glossary, Module, Question, Quiz
+from academy.content.tree import (
+    Course,
+    Curriculum,
+    Glossary,
+    Guide,
+    Module,
+    Question,
+    Quiz,
+    Rubric,
+)
 from academy.content.validate import validate
 from academy.models import content as models
+from academy.models import guides as guide_models
 from academy.timeutil import utcnow
 
 
@@ -132,6 +142,8 @@ class _Sync:
         self.lessons = {(lesson.course_id, lesson.slug): lesson for lesson in load(models.Lesson)}
         self.quizzes = {q.module_id: q for q in load(models.Quiz)}
         self.questions = {(q.quiz_id, q.key): q for q in load(models.Question)}
+        self.guides = {g.module_id: g for g in load(guide_models.Guide)}
+        self.rubrics = {r.course_id: r for r in load(guide_models.Rubric)}
         self.seen: set[int] = set()  # id() of every row still in the curriculum
 
     def run(self) -> SyncReport:
@@ -139,7 +151,15 @@ class _Sync:
             self._course(course, position)
         if self.unresolved:  # the check should have caught these: refuse to store them
             raise CurriculumError(self.unresolved, root=self.curriculum.root)
-        for rows in (self.courses, self.modules, self.lessons, self.quizzes, self.questions):
+        for rows in (
+            self.courses,
+            self.modules,
+            self.lessons,
+            self.quizzes,
+            self.questions,
+            self.guides,
+            self.rubrics,
+        ):
             for row in rows.values():
                 if id(row) not in self.seen and row.retired_at is None:
                     row.retired_at = self.now
@@ -184,6 +204,8 @@ class _Sync:
             self.session.flush()  # its id is needed by the modules
         for module_position, module in enumerate(course.modules, 1):
             changed |= self._module(course, row, module, module_position)
+        if course.rubric is not None:
+            changed |= self._rubric(course, row, course.rubric)
         if changed:
             row.synced_at = self.now
 
@@ -237,6 +259,84 @@ class _Sync:
             changed |= lesson_changed
         if module.quiz is not None:
             changed |= self._quiz(course, course_row, module, row, module.quiz)
+        if module.guide is not None:
+            changed |= self._guide(course, course_row, module, row, module.guide)
+        return changed
+
+    def _guide(
+        self,
+        course: Course,
+        course_row: models.Course,
+        module: Module,
+        module_row: models.Module,
+        guide: Guide,
+    ) -> bool:
+        digest = content_hash("guide", course.slug, module.slug, guide.source)
+        row = self.guides.get(module_row.id)
+        values: dict[str, Any] = {
+            "course_id": course_row.id,
+            "title": guide.title or f"Facilitator's guide: {module.title}",
+            "minutes": guide.minutes,
+            "source_path": self._relative(guide.path),
+        }
+        if row is None or row.content_hash != digest:
+            rendered = guide_page(self._rendered(guide.path, guide.body))
+            values.update(
+                aims=[self._render(guide.path, aim, inline=True) for aim in guide.aims],
+                materials=[self._render(guide.path, item, inline=True) for item in guide.materials],
+                body_html=rendered.html,
+                toc=rendered.toc,
+                content_hash=digest,
+            )
+        _, changed = self._upsert(
+            guide_models.Guide,
+            self.guides,
+            module_row.id,
+            {"module_id": module_row.id},
+            values,
+            f"{course.slug}/{module.slug}",
+        )
+        return changed
+
+    def _rubric(self, course: Course, course_row: models.Course, rubric: Rubric) -> bool:
+        digest = content_hash("rubric", course.slug, rubric.source)
+        row = self.rubrics.get(course_row.id)
+        values: dict[str, Any] = {
+            "title": rubric.title,
+            "summary": rubric.summary,
+            "levels": list(rubric.levels),
+            "pass_level": rubric.pass_level,
+            "source_path": self._relative(rubric.path),
+        }
+        if row is None or row.content_hash != digest:
+            path = rubric.path
+            values.update(
+                intro_html=self._render(path, rubric.intro),
+                criteria=[
+                    {
+                        "key": criterion.key,
+                        "title": criterion.title,
+                        "description_html": self._render(path, criterion.description),
+                        "descriptors": [
+                            {
+                                "level": d.level,
+                                "html": self._render(path, d.text, inline=True),
+                            }
+                            for d in criterion.descriptors
+                        ],
+                    }
+                    for criterion in rubric.criteria
+                ],
+                content_hash=digest,
+            )
+        _, changed = self._upsert(
+            guide_models.Rubric,
+            self.rubrics,
+            course_row.id,
+            {"course_id": course_row.id},
+            values,
+            course.slug,
+        )
         return changed
 
     def _quiz(
@@ -384,6 +484,10 @@ class _Sync:
         modules = {m.id: m.slug for m in self.modules.values()}
         quizzes = {q.id: q for q in self.quizzes.values()}
         kind = type(row).__name__.lower()
+        if isinstance(row, guide_models.Guide):
+            return f"{kind} {courses.get(row.course_id)}/{modules.get(row.module_id)}"
+        if isinstance(row, guide_models.Rubric):
+            return f"{kind} {courses.get(row.course_id)}"
         if isinstance(row, models.Course):
             return f"{kind} {row.slug}"
         if isinstance(row, models.Module | models.Lesson):

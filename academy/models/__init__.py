@@ -36,6 +36,12 @@ from academy.models.equality import (  # noqa: F401
     EqualityProfile,
     EqualityQuestion,
 )
+from academy.models.guides import (  # noqa: F401
+    Guide,
+    Observation,
+    PrintPack,
+    Rubric,
+)
 from academy.models.learning import Enrolment, LessonCompletion, QuizAttempt  # noqa: F401
 from academy.models.mail import MailFailure  # noqa: F401
 from academy.models.people import (  # noqa: F401

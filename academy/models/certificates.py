@@ -313,6 +313,11 @@ class TrainerPromotion(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     demotion_note: Mapped[str | None] = mapped_column(sa.Text)
+    # The passed observation of the member's teaching practice that the promotion
+    # rests on: the lineage records who observed as well as who trained.
+    observation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("practice_observations.id", ondelete="SET NULL"), default=None
+    )
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="raise")
     academy: Mapped[Academy] = relationship(lazy="raise")

@@ -234,6 +234,10 @@ class CohortSession(db.Model):
     venue: Mapped[str] = mapped_column(sa.String(300), default="")
     meeting_url: Mapped[str] = mapped_column(sa.String(500), default="")
     agenda: Mapped[str] = mapped_column(sa.Text, default="")
+    # The module of the course the session teaches (optional): links its facilitator's guide.
+    module_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("course_modules.id", ondelete="SET NULL"), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

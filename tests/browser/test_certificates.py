@@ -183,6 +183,7 @@ def test_issue_verify_download_and_revoke(live_server, browser, people):
         # Promotion: the test curriculum's Organising basics stands in for Train the
         # trainer, so the cohort's graduates are candidates.
         live_server.app.config["ACADEMY_TRAINER_COURSE"] = "organising-basics"
+        _passed_practice(live_server.app, "Cohort Person 0", observer="Trevor Trainer")
         staff.goto(url + "/staff/promotions")
         staff.get_by_role("heading", name="Cohort Person 0").wait_for()
         assert_phone_ready(staff)
@@ -190,6 +191,7 @@ def test_issue_verify_download_and_revoke(live_server, browser, people):
         staff.get_by_text("Cohort Person 0 is now a trainer").wait_for()
         row = staff.get_by_role("row").filter(has_text="Cohort Person 0")
         assert "Trevor Trainer, in Bolton evening cohort" in row.inner_text()
+        assert row.get_by_role("cell", name="Trevor Trainer", exact=True).is_visible()
         assert_phone_ready(staff)
         staff.goto(url + "/staff/lineage")
         lineage = staff.locator("ul.lineage").first.inner_text()
@@ -199,6 +201,40 @@ def test_issue_verify_download_and_revoke(live_server, browser, people):
         live_server.app.config.pop("ACADEMY_TRAINER_COURSE", None)
         for context in contexts:
             context.close()
+
+
+def _passed_practice(app, name: str, *, observer: str) -> None:
+    """Trevor observed the graduate's practice (the observation journey is in
+    test_guides.py); Organising basics stands in, so it gets a rubric here."""
+    from academy.models import CohortSession, User
+    from tests.guides.conftest import stand_in_rubric
+
+    with app.app_context():
+        cohort = db.session.scalar(sa.select(Cohort).where(Cohort.name == "Bolton evening cohort"))
+        stand_in_rubric(cohort.course_id)
+        start = utcnow() - dt.timedelta(days=3)
+        session = CohortSession(
+            cohort_id=cohort.id,
+            title="Practice",
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=2),
+            venue="Bolton",
+        )
+        db.session.add(session)
+        db.session.commit()
+        people = {u.display_name: u for u in db.session.scalars(sa.select(User))}
+        from academy.services import guides
+
+        guides.record_observation(
+            cohort,
+            people[name],
+            session,
+            observer=people[observer],
+            ratings={"planning": "secure"},
+            feedback="Ready.",
+            outcome="passed",
+        )
+        db.session.commit()
 
 
 def test_the_batch_page_follows_a_running_batch(live_server, page, people):

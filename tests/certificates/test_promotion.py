@@ -13,6 +13,7 @@ from academy.models.certificates import TrainerLineage, TrainerPromotion
 from academy.services import ServiceError, promotion
 from academy.services import certificates as service
 from academy.services.academies import academy_by_slug
+from tests.guides.conftest import add_session, observe
 
 from .conftest import complete, course, make_cohort
 
@@ -37,6 +38,7 @@ def graduate(make_user, staff):
     db.session.commit()
     member.cohort = cohort
     member.trainers = (first, second)
+    member.observation = observe(cohort, member, add_session(cohort), second)
     return member
 
 
@@ -73,6 +75,10 @@ def test_staff_promote_a_graduate_who_is_told_and_whose_lineage_is_kept(
     # The trainers page shows who trained them and where; the lineage nests them.
     page = client.get("/staff/promotions").get_data(as_text=True)
     assert "Ada Trainer, Bo Trainer, in TtT autumn" in page
+    # ... and who observed their practice.
+    row = db.session.scalar(sa.select(TrainerPromotion))
+    assert row.observation_id == graduate.observation.id
+    assert "<td>Bo Trainer</td>" in page
     tree = promotion.lineage(north_west())
     parents = {
         node.user.display_name: [c.user.display_name for c in node.children] for node in tree
@@ -98,6 +104,55 @@ def test_promotion_requires_the_train_the_trainer_certificate(client, login, sta
         db.session.refresh(person)
         assert not person.has_role(Role.TRAINER)
     assert db.session.scalar(sa.select(sa.func.count(TrainerPromotion.id))) == 0
+
+
+def test_promotion_is_refused_without_a_passed_observation_and_allowed_after(
+    client, login, staff, make_user
+):
+    trainer = make_user(roles=("trainer",), name="Ada Trainer")
+    member = make_user(name="Una Observed")
+    complete(member, TTT)
+    cohort = make_cohort(TTT, trainers=[trainer], members=[member], name="TtT winter")
+    service.issue(member, course(TTT), actor=staff, cohort=cohort)
+    db.session.commit()
+    login(client, staff)
+
+    def try_promote():
+        return client.post(
+            "/staff/promotions/promote",
+            data={"user_id": member.id, "academy_id": north_west().id},
+            follow_redirects=True,
+        ).get_data(as_text=True)
+
+    page = try_promote()
+    assert "Una Observed has not passed an observed practice session" in page
+    assert "Not observed yet" in page
+    db.session.refresh(member)
+    assert not member.has_role(Role.TRAINER)
+
+    first = add_session(cohort, days_ago=7)
+    observe(
+        cohort,
+        member,
+        first,
+        trainer,
+        {"planning": "not-yet", "feedback": "secure"},
+        outcome="needs-practice",
+    )
+    page = try_promote()
+    assert "has not passed an observed practice session" in page
+    assert "Observed practice: needs more practice" in page
+    assert db.session.scalar(sa.select(sa.func.count(TrainerPromotion.id))) == 0
+
+    passed = observe(cohort, member, add_session(cohort), trainer)
+    assert "Observed practice passed" in client.get("/staff/promotions").get_data(as_text=True)
+    try_promote()
+    db.session.refresh(member)
+    assert member.has_role(Role.TRAINER)
+    row = db.session.scalar(sa.select(TrainerPromotion))
+    assert row.observation_id == passed.id
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "trainer.promote"))
+    assert event.details["observed_by"] == trainer.id
 
 
 def test_a_revoked_or_expired_certificate_is_not_enough(staff, graduate):
@@ -254,7 +309,9 @@ def test_the_promotions_and_lineage_pages_cost_the_same_however_many_trainers(
             service.issue(person, course(TTT), actor=staff, cohort=cohort)
         db.session.commit()
         # Half promoted (trainers, with lineage), half waiting (candidates).
+        session = add_session(cohort)
         for person in people[: n // 2]:
+            observe(cohort, person, session, trainer)
             promotion.promote(person, north_west(), actor=staff)
         db.session.commit()
 

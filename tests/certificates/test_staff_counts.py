@@ -15,6 +15,7 @@ from academy.services import certificates as service
 from academy.services.academies import academy_by_slug
 from academy.timeutil import utcnow
 from tests.certificates.conftest import complete, course, make_cohort
+from tests.guides.conftest import add_session, observe
 
 TTT = "leading-campaigns"  # stands in for Train the trainer, as in test_promotion
 
@@ -94,6 +95,7 @@ def test_graduates_waiting_for_a_decision_are_counted_like_the_list(app, staff, 
     for person in people:
         service.issue(person, course(TTT), actor=staff, cohort=cohort)
     db.session.commit()
+    observe(cohort, people[0], add_session(cohort), trainer)
     promotion.promote(people[0], academy_by_slug("north-west"), actor=staff)
     people[1].disabled_at = utcnow()
     expired = service.current_certificate(people[2].id, course(TTT).id)

@@ -35,7 +35,7 @@ def test_check_prints_every_problem_as_path_line_message_and_fails(runner, curri
 def test_sync_reports_what_it_did(runner):
     result = runner.invoke(curriculum_cli, ["sync"])
     assert result.exit_code == 0, result.output
-    assert "0 created, 0 updated, 0 restored, 0 retired, 30 unchanged" in result.output
+    assert "0 created, 0 updated, 0 restored, 0 retired, 33 unchanged" in result.output
 
 
 def test_sync_refuses_a_broken_curriculum(app, runner, curriculum):

@@ -14,6 +14,7 @@ from academy.content import CurriculumError
 from academy.content.sync import sync_path
 from academy.extensions import db
 from academy.models import Course, Lesson, Module, Question, Quiz
+from academy.models.guides import Guide, Rubric
 from tests.content.conftest import VALID, edit
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -34,7 +35,7 @@ def question(key: str) -> Question:
 def rows() -> int:
     return sum(
         db.session.scalar(select(func.count()).select_from(model))
-        for model in (Course, Module, Lesson, Quiz, Question)
+        for model in (Course, Module, Lesson, Quiz, Question, Guide, Rubric)
     )
 
 
@@ -230,7 +231,8 @@ def test_removing_a_course_retires_it(app, curriculum):
     shutil.rmtree(curriculum / "leading-campaigns")
     report = sync_path(curriculum, db.session)
     assert "course leading-campaigns" in report.retired
-    assert len(report.retired) == 1 + 2 + 4 + 2 + 5  # course, modules, lessons, quizzes, questions
+    # course, modules, lessons, quizzes, questions, the guide and the rubric
+    assert len(report.retired) == 1 + 2 + 4 + 2 + 5 + 1 + 1
     retired = db.session.scalars(select(Course).where(Course.slug == "leading-campaigns")).one()
     assert retired.retired_at is not None
 
@@ -341,3 +343,32 @@ def test_a_snapshot_keeps_everything_needed_to_remark(app):
     assert snapshot["options"] is not q.options
     assert snapshot["content_hash"] == q.content_hash
     assert json.loads(json.dumps(snapshot)) == snapshot
+
+
+def test_guides_and_the_rubric_are_stored_rendered_and_follow_the_curriculum(app, curriculum):
+    guide = db.session.scalars(select(Guide).join(Module).where(Module.slug == "listening")).one()
+    assert guide.title == "Facilitator's guide: Listening campaigns"
+    assert guide.minutes == 90
+    assert '<h2 id="session-plan-in-person">Session plan: in person</h2>' in guide.body_html
+    assert "/courses/organising-basics/lessons/why-listen-first" in guide.body_html
+    rubric = db.session.scalars(select(Rubric)).one()
+    assert rubric.levels == ["not-yet", "secure", "strong"]
+    assert rubric.criterion_keys == ["planning", "feedback"]
+    assert rubric.passes("strong")
+    assert not rubric.passes("not-yet")
+
+    guide_id, before = guide.id, guide.content_hash
+    edit(
+        curriculum / "organising-basics/01-listening/guide.md",
+        "Members read both lessons first.",
+        "Members read **both** lessons first.",
+    )
+    report = sync_path(curriculum, db.session)
+    assert report.updated == ["guide organising-basics/listening"]
+    db.session.refresh(guide)
+    assert (guide.id, "<strong>both</strong>" in guide.body_html) == (guide_id, True)
+    assert guide.content_hash != before
+
+    (curriculum / "organising-basics/01-listening/guide.md").unlink()
+    report = sync_path(curriculum, db.session)
+    assert report.retired == ["guide organising-basics/listening"]

@@ -13,6 +13,10 @@ Allowed writes, and why:
   is the point of the view; it changes nothing anyone sees elsewhere);
 - `security_events`: a refused request (403, 429) is recorded, in a
   transaction of its own.
+- `print_packs`: a session pack or workbook rendered on first request is kept
+  by content version, in a transaction of its own (services/guides/packs.py); the
+  same bytes for everyone, so it changes nothing anyone sees, only how fast the
+  next download is.
 
 Nothing else is allowed. `test_the_walk_catches_a_get_that_writes` shows the
 check failing on a route that does write.
@@ -41,7 +45,7 @@ from academy.models import (
 from academy.services import accounts
 from tests.privacy.conftest import world  # noqa: F401 - the fixture, shared
 
-ALLOWED_TABLES = {"access_log", "security_events"}
+ALLOWED_TABLES = {"access_log", "security_events", "print_packs"}
 WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)\"?", re.IGNORECASE)
 
 

@@ -30,6 +30,7 @@ from academy.models import (
     WaitingPlace,
 )
 from academy.models.certificates import CertificateBatch
+from academy.models.guides import Observation
 from academy.services import accounts, certificates, equality, learning, privacy, security_log
 from academy.services.academies import academy_by_slug
 from academy.services.access_log import record_access
@@ -225,6 +226,24 @@ def world(app, make_user) -> World:
             academy_id=north_west.id,
         )
     )
+    # Observed teaching practice: the member observed, and observing someone else.
+    from tests.guides.conftest import stand_in_rubric
+
+    rubric = stand_in_rubric(course.id)
+    for candidate, observer in ((member, trainer), (other, member)):
+        db.session.add(
+            Observation(
+                academy_id=north_west.id,
+                cohort_id=cohort.id,
+                session_id=session.id,
+                candidate_id=candidate.id,
+                observer_id=observer.id,
+                rubric_id=rubric.id,
+                ratings={"planning": "secure"},
+                feedback=f"{candidate.display_name} planned well.",
+                outcome="passed",
+            )
+        )
     # Audit and access-log rows both about and by the member, some with personal values.
     record("test.note", actor=staff, subject=member, email=MEMBER_EMAIL, name=MEMBER_NAME)
     record("test.action", actor=member, subject=other, target=f"{OTHER_NAME}")

@@ -77,6 +77,7 @@ from academy.services.cohorts.roster import (
 )
 from academy.services.cohorts.sessions import (
     SessionDetails,
+    course_modules,
     schedule_session,
     sessions_of,
     upcoming_sessions_for,
@@ -124,6 +125,7 @@ __all__ = [
     # sessions and attendance
     "SessionDetails",
     "attendance_for_session",
+    "course_modules",
     "attendance_summaries",
     "record_attendance",
     "schedule_session",

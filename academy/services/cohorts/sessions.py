@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from academy.extensions import db
-from academy.models import Cohort, CohortMember, CohortSession, User
+from academy.models import Cohort, CohortMember, CohortSession, Module, User
 from academy.services import ServiceError
 from academy.services.audit import record
 from academy.timeutil import utcnow
@@ -26,6 +26,7 @@ class SessionDetails:
     venue: str
     meeting_url: str
     agenda: str
+    module_id: int | None = None  # the module of the cohort's course it teaches
 
     def check(self) -> None:
         if not self.title.strip():
@@ -38,8 +39,26 @@ class SessionDetails:
             raise ServiceError("Say where the session is: a venue, a meeting link, or both.")
 
 
+def _check_module(cohort_id: int, details: SessionDetails) -> None:
+    if not details.module_id:
+        details.module_id = None
+        return
+    found = db.session.scalar(
+        sa.select(Module.id)
+        .join(Cohort, Cohort.course_id == Module.course_id)
+        .where(
+            Cohort.id == cohort_id,
+            Module.id == details.module_id,
+            Module.retired_at.is_(None),
+        )
+    )
+    if found is None:
+        raise ServiceError("Choose a module of this cohort's course, or none.")
+
+
 def schedule_session(cohort: Cohort, actor: User, details: SessionDetails) -> CohortSession:
     details.check()
+    _check_module(cohort.id, details)
     session = CohortSession(cohort_id=cohort.id, **_session_columns(details))
     db.session.add(session)
     db.session.flush()
@@ -55,6 +74,7 @@ def schedule_session(cohort: Cohort, actor: User, details: SessionDetails) -> Co
 
 def update_session(session: CohortSession, actor: User, details: SessionDetails) -> None:
     details.check()
+    _check_module(session.cohort_id, details)
     for key, value in _session_columns(details).items():
         setattr(session, key, value)
     session.updated_at = utcnow()
@@ -75,7 +95,19 @@ def _session_columns(details: SessionDetails) -> dict:
         "venue": details.venue.strip(),
         "meeting_url": details.meeting_url.strip(),
         "agenda": details.agenda.strip(),
+        "module_id": details.module_id or None,
     }
+
+
+def course_modules(course_id: int) -> list[Module]:
+    """The current modules of a course, in order: what a session can teach."""
+    return list(
+        db.session.scalars(
+            select(Module)
+            .where(Module.course_id == course_id, Module.retired_at.is_(None))
+            .order_by(Module.position)
+        )
+    )
 
 
 def sessions_of(cohort: Cohort) -> list[CohortSession]:

@@ -3,9 +3,10 @@ the row.
 
 The `users` row stays with no e-mail, name or password; enrolments,
 completions, cohort places and certificates keep pointing at it (so an
-academy's totals do not change); equality answers are deleted, certificates
-stop verifying and their PDFs are removed, and audit and access logs keep the
-event with any personal value scrubbed. The person's e-mail address is also
+academy's totals do not change); equality answers are deleted, observers'
+feedback on their teaching practice is replaced, certificates stop verifying
+and their PDFs are removed, and audit and access logs keep the event with any
+personal value scrubbed. The person's e-mail address is also
 looked for in every text column of every table, since a row may hold it
 without pointing at the account (a cohort invitation, a note).
 """
@@ -26,6 +27,7 @@ from sqlalchemy import select
 
 from academy.extensions import db
 from academy.models import AcademyRole, Erasure, User, UserRole
+from academy.models.guides import Observation
 from academy.models.privacy import RequestKind
 from academy.services import ServiceError, equality
 from academy.services.audit import record
@@ -56,6 +58,13 @@ def erase_account(user: User, *, reason: str = "request", actor: User | None = N
     equality.withdraw(user, audit=False)
     _erase_certificates(user)
     _delete_personal_invitations(user)
+    # An observer's written feedback is about the candidate: it goes, the outcome stays
+    # (a promotion may rest on it).
+    db.session.execute(
+        sa.update(Observation)
+        .where(Observation.candidate_id == user.id)
+        .values(feedback=ERASED_TEXT)
+    )
     _delete_feedback_and_waiting(user)
     # Roles go: an erased person no longer trains or works anywhere.
     db.session.execute(sa.delete(AcademyRole).where(AcademyRole.user_id == user.id))

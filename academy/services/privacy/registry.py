@@ -53,6 +53,8 @@ USER_REFERENCES: dict[tuple[str, str], str] = {
     ("trainer_promotions", "demoted_by_id"): ACTOR,
     ("trainer_lineage", "trainee_id"): OWNER,
     ("trainer_lineage", "trainer_id"): ACTOR,
+    ("practice_observations", "candidate_id"): OWNER,
+    ("practice_observations", "observer_id"): ACTOR,
 }
 
 # Never exported, even to their owner: secrets that would only help an attacker.
@@ -70,6 +72,7 @@ ACTOR_COLUMNS: dict[str, tuple[str, ...]] = {
     "cohorts": ("name", "academy_id", "course_id"),
     "cohort_announcements": ("cohort_id", "subject"),
     "certificates": ("number", "course_id", "academy_id"),
+    "practice_observations": ("cohort_id", "outcome"),
 }
 
 

@@ -4,10 +4,14 @@ e-mail.
 
 - Only staff of the academy (or an admin) decide, and only for a member who
   holds a current (valid, unexpired) certificate for the Train the trainer course.
+- Promotion also needs a passed observation of the member's teaching practice in
+  that academy (services.guides.observations): a quiz-based certificate alone
+  does not make a trainer.
 - Promotion grants the trainer role in that academy and records who trained
   the member and in which cohort (the certificate's cohort, else the cohort of
-  the course they were in). Demotion removes the role at once: their sessions
-  end, so the next request they make is a member's.
+  the course they were in), and the observation, so who observed them too.
+  Demotion removes the role at once: their sessions end, so the next request
+  they make is a member's.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from academy.models.certificates import (
 from academy.services import ServiceError, accounts
 from academy.services.audit import record
 from academy.services.certificates import NotAllowed
+from academy.services.guides.observations import passed_observation
 from academy.services.promotion.eligibility import is_trainer_in, trainer_certificate
 from academy.services.promotion.standing import active_promotions
 from academy.timeutil import utcnow
@@ -87,6 +92,13 @@ def promote(member: User, academy: Academy, *, actor: User, note: str = "") -> T
         raise ServiceError("This account is disabled.")
     if is_trainer_in(member, academy):
         raise ServiceError(f"{member.display_name} is already a trainer in {academy.full_name}.")
+    observation = passed_observation(member.id, academy.id)
+    if observation is None:
+        raise ServiceError(
+            f"{member.display_name} has not passed an observed practice session in "
+            f"{academy.full_name} yet: a trainer or staff member observes them teaching, "
+            "from their Train the trainer cohort, before they can be promoted."
+        )
     cohort, trainer_ids = _where_trained(member, certificate)
     promotion = TrainerPromotion(
         user_id=member.id,
@@ -95,6 +107,7 @@ def promote(member: User, academy: Academy, *, actor: User, note: str = "") -> T
         note=note,
         certificate_id=certificate.id,
         cohort_id=cohort.id if cohort else None,
+        observation_id=observation.id,
         decided_by_id=actor.id,
         decided_at=utcnow(),
     )
@@ -120,6 +133,7 @@ def promote(member: User, academy: Academy, *, actor: User, note: str = "") -> T
         certificate=certificate.number,
         cohort_id=cohort.id if cohort else None,
         trained_by=trainer_ids or None,
+        observed_by=observation.observer_id,
         note=note or None,
     )
     _send(member, "trainer_promoted", academy)

@@ -17,6 +17,7 @@ from academy.models.certificates import (
     PromotionDecision,
     TrainerPromotion,
 )
+from academy.models.guides import Observation
 from academy.paging import Window
 from academy.services.certificates import (
     ACADEMY_IDS,
@@ -24,6 +25,7 @@ from academy.services.certificates import (
     VALID,
     counts_everywhere,
 )
+from academy.services.guides.observations import latest_observations
 from academy.services.promotion.eligibility import trainer_course_id, trainer_slug
 from academy.services.promotion.standing import cohorts_by_id, promotions_of
 from academy.timeutil import utcnow
@@ -34,6 +36,9 @@ class Candidate:
     user: User
     certificate: Certificate
     declined: TrainerPromotion | None = None
+    # The latest observation of their practice in the certificate's academy (a passed
+    # one if there is one): staff see it before deciding, and promotion needs it passed.
+    observation: Observation | None = None
 
 
 @functools.cache
@@ -135,8 +140,11 @@ def _with_declines(rows) -> list[Candidate]:
             .order_by(TrainerPromotion.decided_at)
         )
         latest = {(d.user_id, d.academy_id): d for d in declines}
+        observed = latest_observations((c.user.id, c.certificate.academy_id) for c in found)
         for candidate in found:
-            candidate.declined = latest.get((candidate.user.id, candidate.certificate.academy_id))
+            key = (candidate.user.id, candidate.certificate.academy_id)
+            candidate.declined = latest.get(key)
+            candidate.observation = observed.get(key)
     return found
 
 
@@ -147,6 +155,7 @@ class TrainerEntry:
     promotion: TrainerPromotion | None
     trained_by: list[User] = field(default_factory=list)
     cohort: Cohort | None = None
+    observed_by: User | None = None
 
 
 def trainers(actor: User) -> list[TrainerEntry]:
@@ -175,6 +184,7 @@ def _trainers_query(actor: User) -> sa.Select:
 def _trainer_entries(rows) -> list[TrainerEntry]:
     promotions = promotions_of({(user.id, academy.id) for _, user, academy in rows})
     cohorts = cohorts_by_id(p.cohort_id for p in promotions.values())
+    observers = _observers(p.observation_id for p in promotions.values())
     entries = []
     for _, user, academy in rows:
         promotion = promotions.get((user.id, academy.id))
@@ -182,5 +192,19 @@ def _trainer_entries(rows) -> list[TrainerEntry]:
         if promotion is not None:
             entry.trained_by = [link.trainer for link in promotion.lineage if link.trainer]
             entry.cohort = cohorts.get(promotion.cohort_id)
+            entry.observed_by = observers.get(promotion.observation_id)
         entries.append(entry)
     return entries
+
+
+def _observers(observation_ids) -> dict[int, User]:
+    """Who observed each of these observations (one query; none when there are none)."""
+    wanted = {i for i in observation_ids if i}
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        sa.select(Observation.id, User)
+        .join(User, User.id == Observation.observer_id)
+        .where(Observation.id.in_(wanted))
+    )
+    return {observation_id: user for observation_id, user in rows}

@@ -1,0 +1,1 @@
+"""Printable packs (session packs and member workbooks), rendered by WeasyPrint."""
