@@ -140,11 +140,7 @@ def build_requests(database_url: str, accounts: dict, cohort_ids, academies, fol
     folder.mkdir(parents=True, exist_ok=True)
     sessions = run.Sessions(database_url)
     rng = random.Random(7)
-    # The server runs as in production, where the session cookie is `__Host-session`
-    # (academy/config.py); run.Sessions names it as in development.
-    member_cookies = [
-        "__Host-" + sessions.cookie_and_token(u["id"])[0] for u in accounts["bench_users"][:50]
-    ]
+    member_cookies = [sessions.cookie_and_token(u["id"])[0] for u in accounts["bench_users"][:50]]
     today = date.today()
     months = []
     year, month = today.year, today.month

@@ -96,9 +96,25 @@ def base_env(database_url: str) -> dict:
         SECRET_KEY=SECRET,
         ACADEMY_BASE_URL="http://127.0.0.1",
         ACADEMY_CERTIFICATES_DIR=str(OUT / "certificates"),
+        # What production refuses to start without (academy/config.py): a badge key
+        # for this run, and a mail backend that keeps messages in memory.
+        ACADEMY_BADGE_SIGNING_KEY=_badge_key(),
+        FLASK_MAIL_BACKEND="locmem",
         PYTHONUNBUFFERED="1",
     )
     return env
+
+
+def _badge_key() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
 
 
 def prepare_database(kind: str, members: int, pg_base: str) -> tuple[str, dict, dict]:
@@ -217,7 +233,8 @@ class Sessions:
             {"_user_id": session_id, "_fresh": True, "_id": self.identifier, "csrf_token": raw}
         )
         token = URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token").dumps(raw)
-        return f"session={cookie}", token
+        # The servers run as in production, where the cookie has the __Host- prefix.
+        return f"__Host-session={cookie}", token
 
 
 def build_requests(database_url: str, accounts: dict, files: Path) -> dict[str, Path]:
