@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from academy.extensions import db
+from academy.database import unit_of_work
 from academy.models import Role
 from academy.services import ServiceError, accounts, two_factor
 from academy.services.academies import academy_by_slug, ensure_academies
@@ -27,8 +27,8 @@ DEMO_ACCOUNTS = (
 @academy_cli.command("seed-academies")
 def seed_academies() -> None:
     """Create the regional academies (idempotent)."""
-    academies = ensure_academies()
-    db.session.commit()
+    with unit_of_work():
+        academies = ensure_academies()
     click.echo(f"{len(academies)} academies: " + ", ".join(a.name for a in academies))
 
 
@@ -55,13 +55,12 @@ def create_user(email, display_name, roles, academy_slug, password) -> None:
                 f"no academy with slug {academy_slug!r}", param_hint="--academy"
             )
     try:
-        user = accounts.create_user(email, display_name, password)
-        for role in roles:
-            accounts.grant_role(user, role, academy=academy)
+        with unit_of_work():
+            user = accounts.create_user(email, display_name, password)
+            for role in roles:
+                accounts.grant_role(user, role, academy=academy)
     except ServiceError as error:
-        db.session.rollback()
         raise click.ClickException(str(error)) from error
-    db.session.commit()
     click.echo(f"Created {user.email} with roles: {', '.join(sorted(user.roles))}")
 
 
@@ -70,28 +69,28 @@ def seed_demo() -> None:
     """Create one demo account per role (new passwords each run) and print how to sign in."""
     if current_app.config["ACADEMY_ENV"] == "production":
         raise click.ClickException("Demo accounts are never created in production.")
-    ensure_academies()
-    click.echo("Demo accounts (passwords are new each time this runs):")
-    for email, name, role, academy_slug in DEMO_ACCOUNTS:
-        password = "-".join(secrets.token_hex(2) for _ in range(4))
-        user = accounts.find_user_by_email(email)
-        if user is None:
-            user = accounts.create_user(email, name, password, check_password=False)
-        else:
-            user.password_hash = accounts.hash_password(password)
-            user.end_all_sessions()
-        academy = academy_by_slug(academy_slug) if academy_slug else None
-        accounts.grant_role(user, role, academy=academy)
-        where = f" ({academy.full_name})" if academy else ""
-        click.echo(f"  {role.value:<8} {email:<28} password: {password}{where}")
-        if user.must_have_second_factor:
-            # Staff and admins cannot use their pages without two-step sign-in.
-            secret, codes = two_factor.enrol_for_demo(user)
-            click.echo(
-                f"           two-step sign-in key: {two_factor.grouped(secret)} (add it to an "
-                f"authenticator app), or sign in with a recovery code: {codes[0]}"
-            )
-    db.session.commit()
+    with unit_of_work():
+        ensure_academies()
+        click.echo("Demo accounts (passwords are new each time this runs):")
+        for email, name, role, academy_slug in DEMO_ACCOUNTS:
+            password = "-".join(secrets.token_hex(2) for _ in range(4))
+            user = accounts.find_user_by_email(email)
+            if user is None:
+                user = accounts.create_user(email, name, password, check_password=False)
+            else:
+                user.password_hash = accounts.hash_password(password)
+                user.end_all_sessions()
+            academy = academy_by_slug(academy_slug) if academy_slug else None
+            accounts.grant_role(user, role, academy=academy)
+            where = f" ({academy.full_name})" if academy else ""
+            click.echo(f"  {role.value:<8} {email:<28} password: {password}{where}")
+            if user.must_have_second_factor:
+                # Staff and admins cannot use their pages without two-step sign-in.
+                secret, codes = two_factor.enrol_for_demo(user)
+                click.echo(
+                    f"           two-step sign-in key: {two_factor.grouped(secret)} (add it to an "
+                    f"authenticator app), or sign in with a recovery code: {codes[0]}"
+                )
 
 
 def _register_subcommands() -> None:

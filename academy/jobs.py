@@ -2,7 +2,11 @@
 
 Jobs are named by dotted path and take plain arguments, so the same call
 works in a web process, an RQ worker and a test. `ACADEMY_JOBS_INLINE` (tests)
-runs them at once, in the caller's transaction-free context.
+runs them in the caller's process instead of queueing them.
+
+A job queued while a transaction is doing work starts only once it commits, and
+not at all if it rolls back (`academy.database.when_committed`): callers queue
+where the work arises, before or after their commit, and never need to care.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import threading
 from collections.abc import Callable
 
 from flask import Flask, current_app
+
+from academy.database import when_committed
 
 log = logging.getLogger("academy.jobs")
 
@@ -28,16 +34,21 @@ def resolve(path: str) -> Callable:
     return getattr(importlib.import_module(module), name)
 
 
-def enqueue(path: str, *args: object, **kwargs: object) -> str | None:
-    """Run `path(*args, **kwargs)` in the background; return the RQ job id if queued."""
+def enqueue(path: str, *args: object, **kwargs: object) -> None:
+    """Run `path(*args, **kwargs)` in the background once the caller's transaction commits
+    (at once if it has nothing to commit)."""
     app = current_app._get_current_object()
+    when_committed(lambda: _start(app, path, args, kwargs))
+
+
+def _start(app: Flask, path: str, args: tuple, kwargs: dict) -> None:
     if app.config.get("ACADEMY_JOBS_INLINE"):
         resolve(path)(*args, **kwargs)
-        return None
+        return
     if app.config.get("REDIS_URL"):
         queue = _queue(app)
-        job = queue.enqueue(RUN_JOB, path, args, kwargs, job_timeout=600)
-        return job.id
+        queue.enqueue(RUN_JOB, path, args, kwargs, job_timeout=600)
+        return
 
     def in_thread() -> None:
         with app.app_context():
@@ -47,7 +58,6 @@ def enqueue(path: str, *args: object, **kwargs: object) -> str | None:
                 log.exception("background job %s failed", path)
 
     threading.Thread(target=in_thread, name=f"job:{path}", daemon=True).start()
-    return None
 
 
 def _queue(app: Flask):

@@ -1,4 +1,10 @@
-"""Sending e-mail: Flask-Mailman for SMTP, and a development backend that logs."""
+"""Sending e-mail: Flask-Mailman for SMTP, and a development backend that logs.
+
+Every e-mail the app sends goes through `send_email` (or, for many at once over one
+connection, `academy.services.cohorts.send_later`): both queue a background job with
+`academy.jobs.enqueue`, so a message leaves only once the transaction that caused it
+has committed, and never if it rolls back.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ from pathlib import Path
 from flask import current_app
 from flask_mailman import EmailMessage
 from flask_mailman.backends.base import BaseEmailBackend
+
+from academy import jobs
 
 log = logging.getLogger("academy.mail")
 
@@ -49,8 +57,17 @@ class LogEmailBackend(BaseEmailBackend):
         return len(email_messages)
 
 
+# The job that hands one message to the backend.
+DELIVER = "academy.mail.deliver"
+
+
 def send_email(to: str | list[str], subject: str, body: str) -> None:
-    """Send a plain-text message through the configured backend."""
+    """Send a plain-text message, in the background, once the caller's transaction commits."""
+    jobs.enqueue(DELIVER, to, subject, body)
+
+
+def deliver(to: str | list[str], subject: str, body: str) -> None:
+    """The job: hand the message to the configured backend now."""
     recipients = [to] if isinstance(to, str) else list(to)
     EmailMessage(
         subject=subject,

@@ -6,6 +6,7 @@ from flask_login import current_user
 from academy.access import roles_required
 from academy.admin.blueprint import bp
 from academy.admin.forms import ResetTwoFactorForm
+from academy.database import unit_of_work
 from academy.extensions import db
 from academy.models import User
 from academy.paging import PAGE_SIZE, page_from_query
@@ -39,11 +40,11 @@ def reset_two_factor(user_id: int):
         abort(404)
     if ResetTwoFactorForm().validate_on_submit():
         try:
-            two_factor.reset(person, actor=current_user)
+            with unit_of_work():
+                two_factor.reset(person, actor=current_user)
         except ServiceError as error:
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash(
                 f"Two-step sign-in is reset for {person.display_name}. They have been signed out "
                 "everywhere and can set it up again after signing in.",

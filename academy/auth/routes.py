@@ -15,7 +15,8 @@ from academy.auth.forms import (
     NewPasswordForm,
     RegisterForm,
 )
-from academy.extensions import db, limiter
+from academy.database import unit_of_work
+from academy.extensions import limiter
 from academy.services import ServiceError, accounts, security_log
 
 
@@ -83,8 +84,8 @@ def _second_step_page(form: CodeForm):
 
 
 def _sign_in(user):
-    accounts.record_sign_in(user)
-    db.session.commit()
+    with unit_of_work():
+        accounts.record_sign_in(user)
     second_step.finish()
     login_user(user)
     return redirect(_after_login_url())
@@ -104,8 +105,10 @@ def login():
             return _sign_in(check.user)
         # A right password for an account with a second factor, or anything wrong: the
         # same page, the same cookie, the same one write (see academy.auth.second_step).
-        security_log.record("signin.second-step" if check.ok else "signin.failed", user=check.user)
-        db.session.commit()
+        with unit_of_work():
+            security_log.record(
+                "signin.second-step" if check.ok else "signin.failed", user=check.user
+            )
         second_step.start(form.email.data, check)
         return _second_step_page(CodeForm(formdata=None))
     return render_template("auth/login.html", form=form)
@@ -133,10 +136,11 @@ def second_step_view():
         user = second_step.check(pending, form.code.data)
         if user is not None:
             return _sign_in(user)
-        security_log.record(
-            "2fa.failed" if pending.password_ok else "signin.failed", user=pending.user_id or None
-        )
-        db.session.commit()
+        with unit_of_work():
+            security_log.record(
+                "2fa.failed" if pending.password_ok else "signin.failed",
+                user=pending.user_id or None,
+            )
         form.code.errors.append(DID_NOT_WORK)
     return _second_step_page(form)
 
@@ -146,8 +150,8 @@ def second_step_view():
 @second_factor_setup
 def logout():
     # Ends this person's sessions everywhere, not only the cookie in this browser.
-    accounts.sign_out_everywhere(current_user)
-    db.session.commit()
+    with unit_of_work():
+        accounts.sign_out_everywhere(current_user)
     logout_user()
     flash("You have signed out.", "success")
     return redirect(url_for("main.home"))
@@ -162,11 +166,11 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            accounts.register(form.email.data, form.display_name.data, form.password.data)
+            with unit_of_work():
+                accounts.register(form.email.data, form.display_name.data, form.password.data)
         except ServiceError as error:
             form.password.errors.append(str(error))
         else:
-            db.session.commit()
             return redirect(url_for("auth.check_email"))
     return render_template("auth/register.html", form=form)
 
@@ -193,8 +197,8 @@ def confirm(token: str):
         return render_template("auth/link_problem.html", message=str(error)), 400
     form = ConfirmForm()
     if form.validate_on_submit():
-        accounts.confirm(token)
-        db.session.commit()
+        with unit_of_work():
+            accounts.confirm(token)
         return render_template("auth/confirmed.html")
     return render_template("auth/confirm.html", form=form)
 
@@ -205,8 +209,8 @@ def confirm(token: str):
 def forgot():
     form = ForgotForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data)
-        db.session.commit()
+        with unit_of_work():
+            accounts.request_password_reset(form.email.data)
         return render_template("auth/reset_sent.html")
     return render_template("auth/forgot.html", form=form)
 
@@ -221,11 +225,11 @@ def reset(token: str):
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(token, form.password.data)
+            with unit_of_work():
+                accounts.reset_password(token, form.password.data)
         except ServiceError as error:
             form.password.errors.append(str(error))
         else:
-            db.session.commit()
             logout_user()
             flash("Your password has been changed. Please sign in with it.", "success")
             return redirect(url_for("auth.login"))
@@ -238,12 +242,12 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current.data, form.password.data)
+            with unit_of_work():
+                accounts.change_password(current_user, form.current.data, form.password.data)
         except ServiceError as error:
             field = form.current if "current" in str(error) else form.password
             field.errors.append(str(error))
         else:
-            db.session.commit()
             # Other sessions have ended; keep this one signed in with the new version.
             login_user(current_user._get_current_object())
             flash("Your password has been changed. You have been signed out elsewhere.", "success")

@@ -16,9 +16,9 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from academy import jobs
 from academy.extensions import db
 from academy.links import absolute_url
+from academy.mail import send_email
 from academy.models import Academy, AcademyRole, Role, User, UserRole
 from academy.passwords import hash_password, needs_rehash, password_problem, verify_password
 from academy.services import ServiceError
@@ -57,8 +57,7 @@ def register(email: str, display_name: str, password: str) -> None:
     password_hash = hash_password(password)  # done either way: same time for both paths
     existing = find_user_by_email(email)
     if existing is not None:
-        jobs.enqueue(
-            "academy.mail.send_email",
+        send_email(
             email,
             "Someone tried to register with your e-mail address",
             "Someone (perhaps you) tried to create an Organising Academy account with this "
@@ -77,8 +76,7 @@ def register(email: str, display_name: str, password: str) -> None:
     db.session.add(user)
     db.session.flush()
     token = _serializer("confirm").dumps({"u": user.id})
-    jobs.enqueue(
-        "academy.mail.send_email",
+    send_email(
         email,
         "Confirm your Organising Academy account",
         f"Hello {user.display_name},\n\nTo finish creating your account, follow this link "
@@ -188,8 +186,7 @@ def request_password_reset(email: str) -> None:
         return
     token = _serializer("reset").dumps({"u": user.id, "h": _hash_fingerprint(user)})
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    jobs.enqueue(
-        "academy.mail.send_email",
+    send_email(
         user.email,
         "Reset your Organising Academy password",
         f"Hello {user.display_name},\n\nTo choose a new password, follow this link within "

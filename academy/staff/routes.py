@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from academy.access import roles_required
-from academy.database import writes
+from academy.database import unit_of_work, writes
 from academy.extensions import db
 from academy.models import Academy, AuditEvent, Cohort, Course, User
 from academy.models.certificates import Certificate, CertificateBatch
@@ -204,15 +204,14 @@ def issue():
             abort(404)
     academy = _academy_or_404(form.academy_id.data) if form.academy_id.data else None
     try:
-        certificate = service.issue(
-            member, course, actor=current_user, academy=academy, cohort=cohort
-        )
+        with unit_of_work():
+            certificate = service.issue(
+                member, course, actor=current_user, academy=academy, cohort=cohort
+            )
+            code = certificate.code
     except ServiceError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(_back(url_for("staff.eligible")))
-    code = certificate.code
-    db.session.commit()
     flash(
         f"Certificate {certificate.number} issued to {certificate.holder_name}. "
         f"Its verification link: {service.verify_url(code)}",
@@ -232,20 +231,20 @@ def issue_cohort(cohort_id: int):
         _form_errors(form)
         return redirect(url_for("staff.eligible", cohort=cohort.id))
     try:
-        batch = service.start_batch(cohort, actor=current_user)
+        with unit_of_work():
+            batch = service.start_batch(cohort, actor=current_user)
+            _queue_batch(batch.id)
     except ServiceError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("staff.eligible", cohort=cohort.id))
-    db.session.commit()
-    _queue_batch(batch.id)
     return redirect(url_for("staff.batch", batch_id=batch.id))
 
 
 def _queue_batch(batch_id: int) -> None:
     from academy import jobs
 
-    # After the commit: the job (in another process or thread) must see the batch.
+    # Starts once the caller's unit of work commits: the job (in another process or
+    # thread) must see the batch.
     jobs.enqueue("academy.services.certificates.run_batch", batch_id)
 
 
@@ -301,13 +300,12 @@ def resume_batch(batch_id: int):
         _form_errors(form)
         return redirect(url_for("staff.batch", batch_id=batch.id))
     try:
-        service.resume_batch(batch, actor=current_user)
+        with unit_of_work():
+            service.resume_batch(batch, actor=current_user)
+            _queue_batch(batch.id)
     except ServiceError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("staff.batch", batch_id=batch.id))
-    db.session.commit()
-    _queue_batch(batch.id)
     flash("The batch is carrying on where it stopped.", "success")
     return redirect(url_for("staff.batch", batch_id=batch.id))
 
@@ -363,10 +361,10 @@ def certificate(certificate_id: int):
     certificate = _certificate_or_404(certificate_id)
     holder = db.session.get(User, certificate.user_id) if certificate.user_id else None
     if holder is not None:
-        record_access(
-            current_user, holder, "staff.certificate-page", f"certificate:{certificate.id}"
-        )
-        db.session.commit()
+        with unit_of_work():
+            record_access(
+                current_user, holder, "staff.certificate-page", f"certificate:{certificate.id}"
+            )
     history = db.session.scalars(
         sa.select(AuditEvent)
         .options(selectinload(AuditEvent.actor))
@@ -393,12 +391,11 @@ def revoke(certificate_id: int):
         _form_errors(form)
         return redirect(url_for("staff.certificate", certificate_id=certificate.id))
     try:
-        service.revoke(certificate, actor=current_user, reason=form.reason.data)
+        with unit_of_work():
+            service.revoke(certificate, actor=current_user, reason=form.reason.data)
     except ServiceError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("staff.certificate", certificate_id=certificate.id))
-    db.session.commit()
     flash(f"Certificate {certificate.number} is revoked.", "success")
     return redirect(url_for("staff.certificate", certificate_id=certificate.id))
 
@@ -422,13 +419,12 @@ def _reissue(certificate_id: int, *, renew: bool):
         _form_errors(form)
         return redirect(url_for("staff.certificate", certificate_id=certificate.id))
     try:
-        new = service.reissue(certificate, actor=current_user, renew=renew)
+        with unit_of_work():
+            new = service.reissue(certificate, actor=current_user, renew=renew)
+            code = new.code
     except ServiceError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("staff.certificate", certificate_id=certificate.id))
-    code = new.code
-    db.session.commit()
     flash(
         f"Certificate {new.number} replaces {certificate.number}. "
         f"Its verification link: {service.verify_url(code)}",
@@ -475,12 +471,11 @@ def _change_trainer_role(form, action, success: str):
     member = _user_or_404(form.user_id.data)
     academy = _academy_or_404(form.academy_id.data)
     try:
-        action(member, academy, actor=current_user, note=form.note.data)
+        with unit_of_work():
+            action(member, academy, actor=current_user, note=form.note.data)
     except ServiceError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("staff.promotions"))
-    db.session.commit()
     flash(success.format(name=member.display_name, academy=academy.full_name), "success")
     return redirect(url_for("staff.promotions"))
 

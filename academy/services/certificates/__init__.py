@@ -58,7 +58,7 @@ from academy.services.certificates.issuing import (
     reissue,
     revoke,
 )
-from academy.services.certificates.notices import send_email, send_expiry_reminders
+from academy.services.certificates.notices import send_expiry_reminders
 from academy.services.certificates.pdfs import pdf_path
 from academy.services.certificates.scope import (
     NotAllowed,
@@ -96,7 +96,6 @@ __all__ = [
     "resume_batch",
     "revoke",
     "run_batch",
-    "send_email",
     "send_expiry_reminders",
     "set_show_name",
     "staff_academy_ids",

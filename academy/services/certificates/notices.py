@@ -1,7 +1,7 @@
 """The e-mails to holders: a certificate issued or re-issued, revoked, about to expire.
 
-Each is queued as a job (`academy.mail.send_email`) while the caller's
-transaction is still open; the caller commits.
+Each goes through `academy.mail.send_email` while the caller's transaction is
+still open: it leaves once the caller commits, and not at all if it rolls back.
 """
 
 from __future__ import annotations
@@ -11,19 +11,14 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from academy import jobs
 from academy.extensions import db
 from academy.formatting import long_date
 from academy.links import absolute_url
+from academy.mail import send_email
 from academy.models import User
 from academy.models.certificates import Certificate, CertificateStatus
 from academy.services.certificates.verification import verify_url
 from academy.timeutil import utcnow
-
-
-def send_email(to: str, subject: str, body: str) -> None:
-    """Queue a plain-text e-mail (the promotions send theirs with it too)."""
-    jobs.enqueue("academy.mail.send_email", to, subject, body)
 
 
 def tell_holder_issued(member: User, certificate: Certificate, *, reissued: bool = False) -> None:

@@ -40,7 +40,7 @@ def announce(cohort: Cohort, actor: User, subject: str, body: str) -> Announceme
 
 def announcement_messages(cohort: Cohort, announcement: Announcement) -> list[Message]:
     """One e-mail per member (never one message to all: members do not see each other's
-    addresses). Send them with `send_later` once the announcement is committed."""
+    addresses), for `send_later`."""
     recipients = db.session.scalars(
         select(User.email)
         .join(CohortMember, CohortMember.user_id == User.id)

@@ -1,5 +1,6 @@
 """E-mail to cohort members: the messages the services compose, and the background
-job that sends them once the caller has committed."""
+job that sends many of them over one connection. Like every e-mail, they leave only
+once the caller's transaction commits (`academy.jobs.enqueue`)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from flask import current_app
 
 from academy import jobs
 
-Message = tuple[str, str, str]  # to, subject, body: sent after the caller commits
+Message = tuple[str, str, str]  # to, subject, body
 
 
 def send_later(messages: list[Message]) -> None:
-    """Queue e-mails in one background job. Call after committing."""
+    """Send e-mails in one background job, once the caller's transaction commits."""
     if messages:
         # Named through the package's facade, as jobs queued before it was a package are.
         jobs.enqueue("academy.services.cohorts.send_messages", [list(m) for m in messages])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from academy.extensions import db
 from academy.links import absolute_url
+from academy.mail import send_email
 from academy.models import User
 from academy.models.privacy import RequestKind
 from academy.services import ServiceError
@@ -42,7 +43,6 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
     The answer is the same whether or not the new address already has an account
     (that would reveal someone's membership); the new address is told either way.
     """
-    from academy import jobs
     from academy.passwords import verify_password
     from academy.services import accounts
 
@@ -52,8 +52,7 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
     if new_email == user.email:
         raise ServiceError("That is already your e-mail address.")
     if accounts.find_user_by_email(new_email) is not None:
-        jobs.enqueue(
-            "academy.mail.send_email",
+        send_email(
             new_email,
             "Someone tried to move an account to this e-mail address",
             "Someone asked to change the e-mail address of an Organising Academy account to "
@@ -63,8 +62,7 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
     token = accounts._serializer("change-email").dumps(
         {"u": user.id, "e": new_email, "v": user.session_version}
     )
-    jobs.enqueue(
-        "academy.mail.send_email",
+    send_email(
         new_email,
         "Confirm your new e-mail address",
         f"Hello {user.display_name},\n\nTo use this address for your Organising Academy "
@@ -77,7 +75,6 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
 def confirm_email_change(token: str) -> User:
     from itsdangerous import BadSignature, SignatureExpired
 
-    from academy import jobs
     from academy.services import accounts
 
     try:
@@ -98,8 +95,7 @@ def confirm_email_change(token: str) -> User:
     request = open_request(user, RequestKind.CORRECTION, actor=user, note="e-mail address")
     complete_request(request, actor=user, audit=False)
     record("privacy.correct", actor=user, subject=user, fields=["e-mail address"])
-    jobs.enqueue(
-        "academy.mail.send_email",
+    send_email(
         old,
         "Your e-mail address has been changed",
         "The e-mail address of your Organising Academy account has been changed. If you did "

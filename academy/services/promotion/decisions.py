@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from academy import jobs
 from academy.extensions import db
+from academy.mail import send_email
 from academy.models import Academy, Cohort, CohortMember, CohortTrainer, Role, User
 from academy.models.certificates import (
     Certificate,
@@ -36,11 +36,6 @@ NOTE_MAX = 1000
 def _require_academy(actor: User, academy: Academy) -> None:
     if not actor.has_role(Role.STAFF, Role.ADMIN) or not can_act_in(actor, academy.id):
         raise NotAllowed("Only the staff of an academy can change who trains in it.")
-
-
-def _send(to: str, subject: str, body: str) -> None:
-    # The background job every e-mail goes through; queued now, before the caller commits.
-    jobs.enqueue("academy.mail.send_email", to, subject, body)
 
 
 def _clean_note(note: str | None, *, required: bool = False) -> str:
@@ -122,7 +117,7 @@ def promote(member: User, academy: Academy, *, actor: User, note: str = "") -> T
         trained_by=trainer_ids or None,
         note=note or None,
     )
-    _send(
+    send_email(
         member.email,
         f"You are now a trainer in {academy.full_name}",
         f"Hello {member.display_name},\n\nCongratulations: {academy.full_name} has made you a "
@@ -161,7 +156,7 @@ def decline(member: User, academy: Academy, *, actor: User, note: str) -> Traine
         target=academy.full_name,
         note=note,
     )
-    _send(
+    send_email(
         member.email,
         f"About becoming a trainer in {academy.full_name}",
         f"Hello {member.display_name},\n\n{academy.full_name} has considered you for the "
@@ -193,7 +188,7 @@ def demote(member: User, academy: Academy, *, actor: User, note: str = "") -> No
         target=academy.full_name,
         note=note or None,
     )
-    _send(
+    send_email(
         member.email,
         f"Your trainer role in {academy.full_name}",
         f"Hello {member.display_name},\n\n{academy.full_name} has ended your trainer role. "
