@@ -249,3 +249,15 @@ def test_views_and_commands_commit_through_the_unit_of_work():
         if found:
             offenders[str(relative)] = found
     assert offenders == {}
+
+
+def test_every_e_mail_is_built_by_a_job_queued_through_enqueue():
+    """Only the two delivery jobs build messages (academy.mail.deliver, and
+    cohorts.send_messages for many over one connection); everyone else calls
+    send_email or send_later, which queue them through jobs.enqueue."""
+    builders = sorted(
+        str(path.relative_to(ACADEMY))
+        for path in ACADEMY.rglob("*.py")
+        if "EmailMessage(" in path.read_text() or "send_messages(" in path.read_text()
+    )
+    assert builders == ["mail.py", "services/cohorts/mail.py"]

@@ -1,8 +1,12 @@
 """A cohort's certificates issued in one go, in the background.
 
 `start_batch` fixes the list of the cohort's members waiting for a certificate;
-the caller commits and queues `run_batch`, which issues them one commit per
-member and records each outcome. A batch whose worker has gone (no sign of
+the caller queues `run_batch` in the same unit of work (it starts once that
+commits), which issues them one commit per member and records each outcome.
+`run_batch` commits itself, unlike other services: each member's certificate
+(and its e-mail, sent after that commit) must stand on its own, so that one
+failure or a worker that stops half-way keeps everything issued before it, and
+the page shows progress as it goes. A batch whose worker has gone (no sign of
 life for STALE_BATCH) or that failed can be resumed, and carries on where it
 stopped.
 """
