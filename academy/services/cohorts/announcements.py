@@ -14,8 +14,8 @@ from academy.services.cohorts.roster import member_count
 
 
 def announce(cohort: Cohort, actor: User, subject: str, body: str) -> Announcement:
-    """Post an announcement on the cohort page; `send_announcement` e-mails it (after the
-    caller commits, so that a background worker never sends a message that was rolled back)."""
+    """Post an announcement on the cohort page; `send_later(announcement_messages(...))`
+    e-mails it once the caller commits (never a message that was rolled back)."""
     subject, body = subject.strip(), body.strip()
     if not subject or not body:
         raise ServiceError("Write a subject and a message.")
