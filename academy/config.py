@@ -7,6 +7,7 @@ dict passed to `create_app` (tests).
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from datetime import timedelta
@@ -25,6 +26,15 @@ def defaults(instance_path: str) -> dict:
     return {
         "ACADEMY_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        # Keys retired by a rotation, still accepted (sessions, e-mailed links, what
+        # academy.crypto encrypted); whitespace- or comma-separated in the environment.
+        "SECRET_KEY_FALLBACKS": _words(os.environ.get("SECRET_KEY_FALLBACKS", "")),
+        # Open Badges (services/certificates/signing.py): the Ed25519 key that signs,
+        # its id, and the public keys of retired ones ("id:x" pairs, x being the
+        # key's publicKeyJwk "x" as /verify/issuer.json published it).
+        "ACADEMY_BADGE_SIGNING_KEY": os.environ.get("ACADEMY_BADGE_SIGNING_KEY"),
+        "ACADEMY_BADGE_SIGNING_KEY_ID": os.environ.get("ACADEMY_BADGE_SIGNING_KEY_ID", "key-1"),
+        "ACADEMY_BADGE_RETIRED_KEYS": os.environ.get("ACADEMY_BADGE_RETIRED_KEYS", ""),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
         or f"sqlite:///{Path(instance_path) / 'academy.sqlite3'}",
         "REDIS_URL": os.environ.get("REDIS_URL"),
@@ -36,6 +46,9 @@ def defaults(instance_path: str) -> dict:
             "ACADEMY_CERTIFICATES_DIR", str(Path(instance_path) / "certificates")
         ),
         "ACADEMY_CHECK_CURRICULUM": True,
+        # age public keys (age1…) backups are encrypted to (academy/ops/backup_encryption.py);
+        # production writes no unencrypted backup.
+        "ACADEMY_BACKUP_RECIPIENTS": os.environ.get("ACADEMY_BACKUP_RECIPIENTS", ""),
         # Mail: real SMTP when MAIL_SERVER is set; otherwise messages go to the log.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
@@ -100,13 +113,16 @@ def finalise(config: dict, instance_path: str) -> None:
         config["SESSION_COOKIE_NAME"] = "__Host-session"
         config["SESSION_COOKIE_PATH"] = "/"
         config["SESSION_COOKIE_DOMAIN"] = None
+    if production:
+        _refuse_missing_production_settings(config)
     if not config.get("SECRET_KEY"):
-        if production:
-            raise ConfigError(
-                "SECRET_KEY must be set when ACADEMY_ENV=production "
-                "(generate one with: python -c 'import secrets; print(secrets.token_hex(32))')"
-            )
         config["SECRET_KEY"] = _development_secret(Path(instance_path))
+    if isinstance(config.get("SECRET_KEY_FALLBACKS"), str):
+        config["SECRET_KEY_FALLBACKS"] = _words(config["SECRET_KEY_FALLBACKS"])
+    if isinstance(config.get("ACADEMY_BADGE_RETIRED_KEYS"), str):
+        config["ACADEMY_BADGE_RETIRED_KEYS"] = _retired_badge_keys(
+            config["ACADEMY_BADGE_RETIRED_KEYS"]
+        )
     uri = config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgres://"):  # the form some hosts hand out
         uri = "postgresql+psycopg://" + uri.removeprefix("postgres://")
@@ -129,6 +145,59 @@ def finalise(config: dict, instance_path: str) -> None:
     config.setdefault("CACHE_KEY_PREFIX", "academy-cache:")
     if not config.get("MAIL_BACKEND"):
         config["MAIL_BACKEND"] = "smtp" if config["MAIL_SERVER"] else "academy.mail.LogEmailBackend"
+
+
+# What production cannot run without, and how to provide it. Each machine would
+# otherwise invent its own key (sessions and badges that other machines reject),
+# keep its queue and rate limits to itself, or lose every e-mail.
+PRODUCTION_SETTINGS = {
+    "SECRET_KEY": "generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))'",
+    "ACADEMY_BADGE_SIGNING_KEY": "the Ed25519 key that signs Open Badges, the same on every "
+    "machine (README, Deployment, prints how to make one)",
+    "REDIS_URL": "the Redis of the job queue, rate limits and cache, e.g. redis://redis:6379/0",
+    "MAIL_SERVER": "the SMTP server that sends e-mail (or MAIL_BACKEND naming another backend)",
+}
+
+
+def _refuse_missing_production_settings(config: dict) -> None:
+    """Raise ConfigError naming every required production setting that is unset."""
+    missing = [name for name in PRODUCTION_SETTINGS if not config.get(name)]
+    if "MAIL_SERVER" in missing and config.get("MAIL_BACKEND") not in (
+        None,
+        "",
+        "academy.mail.LogEmailBackend",
+    ):
+        missing.remove("MAIL_SERVER")  # an explicitly chosen delivery backend
+    if missing:
+        raise ConfigError(
+            "\n".join(
+                f"{name} must be set when ACADEMY_ENV=production ({PRODUCTION_SETTINGS[name]})"
+                for name in missing
+            )
+        )
+
+
+def _retired_badge_keys(setting: str) -> list[tuple[str, str]]:
+    """ACADEMY_BADGE_RETIRED_KEYS ("id:x id:x", x the retired key's public JWK "x") as
+    (id, x) pairs; ConfigError naming an entry that is not one."""
+    pairs = []
+    for entry in _words(setting):
+        key, _, x = entry.partition(":")
+        try:
+            raw = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+        except ValueError:
+            raw = b""
+        if not key or len(raw) != 32:
+            raise ConfigError(
+                f"ACADEMY_BADGE_RETIRED_KEYS: {entry!r} is not id:x, x being the retired "
+                "key's publicKeyJwk x (43 characters) as /verify/issuer.json published it"
+            )
+        pairs.append((key, x))
+    return pairs
+
+
+def _words(value: str) -> list[str]:
+    return [word for word in value.replace(",", " ").split() if word]
 
 
 def _development_secret(instance: Path) -> str:

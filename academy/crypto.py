@@ -7,10 +7,13 @@ half-finished sign-in in the session cookie) is therefore useless to someone
 who has a copy of the database or a cookie but not the key, and a key leaked
 for one purpose opens nothing else.
 
-Changing SECRET_KEY makes everything encrypted with the old one unreadable:
-each person's authenticator app stops working here (they sign in with a
-recovery code, which is hashed, not encrypted, and set the app up again), and
-half-finished sign-ins start again. Rotate it only with that in mind.
+To rotate SECRET_KEY, put the old key in SECRET_KEY_FALLBACKS: what was
+encrypted under it still opens, while everything written from then on is
+encrypted under the new key.
+Dropping a key from SECRET_KEY_FALLBACKS makes what only it encrypted
+unreadable: an authenticator app set up under it stops working here (its owner
+signs in with a recovery code, which is hashed, not encrypted, and sets the app
+up again).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 from base64 import urlsafe_b64encode
 from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
@@ -37,6 +40,9 @@ def _box(secret_key: str, purpose: str) -> Fernet:
     return Fernet(urlsafe_b64encode(key))
 
 
-def box(purpose: str) -> Fernet:
-    """The Fernet for `purpose` under this app's SECRET_KEY."""
-    return _box(current_app.config["SECRET_KEY"], purpose)
+def box(purpose: str) -> MultiFernet:
+    """The Fernet for `purpose`: encrypts under SECRET_KEY, decrypts under it or any
+    key in SECRET_KEY_FALLBACKS."""
+    config = current_app.config
+    keys = [config["SECRET_KEY"], *config.get("SECRET_KEY_FALLBACKS", [])]
+    return MultiFernet([_box(key, purpose) for key in keys])

@@ -20,6 +20,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from academy.extensions import db
 
 F = TypeVar("F", bound=Callable)
+T = TypeVar("T")
 log = logging.getLogger("academy.database")
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -281,19 +282,20 @@ _READY = "academy.committed_work"  # committed: run as the transaction ends
 _WROTE = "academy.transaction_wrote"
 
 
-def when_committed(act: Callable[[], object]) -> None:
+def when_committed(act: Callable[[], T]) -> T | None:
     """Call `act()` once the current transaction commits; never if it rolls back.
 
     Inside `unit_of_work()`, or once the transaction has written something, the act
-    waits. Otherwise there is nothing to wait for (no transaction, or one that only
-    read, like a page view) and it runs at once.
+    waits (and None is returned). Otherwise there is nothing to wait for (no
+    transaction, or one that only read, like a page view): it runs at once, and what it
+    returns is returned.
     """
     session = db.session()
     if not _has_work_to_commit(session):
-        act()
-        return
+        return act()
     queued_in = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(_PENDING, []).append((queued_in, act))
+    return None
 
 
 def _has_work_to_commit(session: Session) -> bool:

@@ -24,6 +24,10 @@ log = logging.getLogger("academy.jobs")
 
 # What an RQ worker calls (named, not imported: it needs the app factory).
 RUN_JOB = "academy.worker.run_job"
+# A queued job that fails is tried again after these many seconds (so a mail server
+# or a renderer that is briefly down loses nothing); after the last, it is kept
+# among the failed jobs admins see (services/background_jobs.py).
+RETRY_INTERVALS = (30, 120, 600)
 # The app jobs run in, in a worker process (set by `flask academy worker`).
 worker_app: Flask | None = None
 
@@ -34,21 +38,25 @@ def resolve(path: str) -> Callable:
     return getattr(importlib.import_module(module), name)
 
 
-def enqueue(path: str, *args: object, **kwargs: object) -> None:
+def enqueue(path: str, *args: object, **kwargs: object) -> str | None:
     """Run `path(*args, **kwargs)` in the background once the caller's transaction commits
-    (at once if it has nothing to commit)."""
+    (at once if it has nothing to commit). The RQ job id if it was queued at once; None
+    if it waits for the commit, or runs in this process."""
     app = current_app._get_current_object()
-    when_committed(lambda: _start(app, path, args, kwargs))
+    return when_committed(lambda: _start(app, path, args, kwargs))
 
 
-def _start(app: Flask, path: str, args: tuple, kwargs: dict) -> None:
+def _start(app: Flask, path: str, args: tuple, kwargs: dict) -> str | None:
     if app.config.get("ACADEMY_JOBS_INLINE"):
         resolve(path)(*args, **kwargs)
-        return
+        return None
     if app.config.get("REDIS_URL"):
-        queue = _queue(app)
-        queue.enqueue(RUN_JOB, path, args, kwargs, job_timeout=600)
-        return
+        from rq import Retry
+
+        intervals = list(app.config.get("JOB_RETRY_INTERVALS", RETRY_INTERVALS))
+        retry = Retry(max=len(intervals), interval=intervals) if intervals else None
+        job = queue(app).enqueue(RUN_JOB, path, args, kwargs, job_timeout=600, retry=retry)
+        return job.id
 
     def in_thread() -> None:
         with app.app_context():
@@ -58,9 +66,11 @@ def _start(app: Flask, path: str, args: tuple, kwargs: dict) -> None:
                 log.exception("background job %s failed", path)
 
     threading.Thread(target=in_thread, name=f"job:{path}", daemon=True).start()
+    return None
 
 
-def _queue(app: Flask):
+def queue(app: Flask):
+    """The RQ queue jobs go to (REDIS_URL must be set)."""
     from redis import Redis
     from rq import Queue
 

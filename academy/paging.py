@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, NamedTuple, TypeVar
 
+import sqlalchemy as sa
 from flask import abort, request
 
 T = TypeVar("T")
@@ -155,3 +156,10 @@ class Window:
     def page(self, rows: Sequence[T]) -> Page[T]:
         """The page shown from the rows read through `apply`."""
         return Page(list(rows[: self.size]), self.number, len(rows) > self.size)
+
+
+def capped_count(statement: sa.Select, cap: int) -> sa.ScalarSelect[int]:
+    """How many rows `statement` finds, counted no further than `cap`: a "100 or more" or
+    "is it bigger than N?" costs the same however big the table grows."""
+    found = statement.with_only_columns(sa.literal_column("1"), maintain_column_froms=True)
+    return sa.select(sa.func.count()).select_from(found.limit(cap).subquery()).scalar_subquery()

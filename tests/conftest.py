@@ -95,7 +95,42 @@ class Database:
             engine.dispose()
 
 
+def new_badge_key() -> str:
+    """A new Ed25519 badge signing key, as PEM (what ACADEMY_BADGE_SIGNING_KEY holds)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+
+
+# A badge key for this test run: one value shared by every app (and server process)
+# that the run starts, as production shares one between machines.
+BADGE_KEY = os.environ.setdefault("ACADEMY_TEST_BADGE_SIGNING_KEY", new_badge_key())
+
+# The settings production refuses to start without (academy.config.PRODUCTION_SETTINGS),
+# for tests that build a production app. Redis is the real local one; the cache and rate
+# limits stay in the process so that tests leave nothing behind in it.
+PRODUCTION_SETTINGS = {
+    "ACADEMY_ENV": "production",
+    "ACADEMY_BADGE_SIGNING_KEY": BADGE_KEY,
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "CACHE_TYPE": "SimpleCache",
+}
+
+
 def base_config(tmp: Path, database: Database, **overrides) -> dict:
+    """The configuration of a test app; ACADEMY_ENV="production" brings every setting
+    production requires (PRODUCTION_SETTINGS) unless overridden."""
+    if overrides.get("ACADEMY_ENV") == "production":
+        overrides = {**PRODUCTION_SETTINGS, **overrides}
     config = {
         "TESTING": True,
         "INSTANCE_PATH": str(tmp / "instance"),

@@ -145,3 +145,7 @@ class ToggleForm(FlaskForm):
 
 class ResetTwoFactorForm(FlaskForm):
     pass
+
+
+class JobActionForm(FlaskForm):
+    pass

@@ -39,7 +39,7 @@ from academy.models import (
 )
 from academy.models.privacy import REQUEST_LABELS
 from academy.paging import PAGE_SIZE, Window, page_from_query
-from academy.services import ServiceError, accounts, admin, equality, privacy
+from academy.services import ServiceError, accounts, admin, background_jobs, equality, privacy
 from academy.services.access_log import record_access, record_access_many
 from academy.timeutil import utcnow
 
@@ -63,7 +63,12 @@ def index():
             DataRequest.completed_at.is_(None), DataRequest.due_on < today
         )
     )
-    return render_template("admin/index.html", open_requests=open_requests, overdue=overdue)
+    return render_template(
+        "admin/index.html",
+        open_requests=open_requests,
+        overdue=overdue,
+        failed_jobs=background_jobs.failed_count(),
+    )
 
 
 # Academies ------------------------------------------------------------------------------

@@ -1,16 +1,18 @@
-"""The security log (read only) and resetting someone's second factor."""
+"""The security log (read only), resetting someone's second factor, and background jobs
+that failed for good."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from academy import jobs
 from academy.access import roles_required
 from academy.admin.blueprint import bp
-from academy.admin.forms import ResetTwoFactorForm
+from academy.admin.forms import JobActionForm, ResetTwoFactorForm
 from academy.database import unit_of_work
 from academy.extensions import db
 from academy.models import User
 from academy.paging import PAGE_SIZE, page_from_query
-from academy.services import ServiceError, security_log, two_factor
+from academy.services import ServiceError, background_jobs, security_log, two_factor
 
 
 @bp.get("/security-log")
@@ -51,3 +53,48 @@ def reset_two_factor(user_id: int):
                 "success",
             )
     return redirect(url_for("admin.person", user_id=person.id))
+
+
+# Background jobs --------------------------------------------------------------------
+
+
+@bp.get("/jobs")
+@roles_required("admin")
+def failed_jobs():
+    count = background_jobs.failed_count()  # None without a queue, or if Redis is down
+    found = None
+    if background_jobs.available():
+        found = background_jobs.failed_jobs() if count is not None else []
+    return render_template(
+        "admin/jobs.html",
+        jobs=found,
+        count=count,
+        retries=len(current_app.config.get("JOB_RETRY_INTERVALS", jobs.RETRY_INTERVALS)),
+        form=JobActionForm(),
+    )
+
+
+@bp.post("/jobs/<job_id>/retry")
+@roles_required("admin")
+def retry_job(job_id: str):
+    return _act_on_job(job_id, background_jobs.retry, "queued again")
+
+
+@bp.post("/jobs/<job_id>/discard")
+@roles_required("admin")
+def discard_job(job_id: str):
+    return _act_on_job(job_id, background_jobs.discard, "discarded")
+
+
+def _act_on_job(job_id: str, act, done: str):
+    if not background_jobs.available():
+        abort(404)
+    if JobActionForm().validate_on_submit():
+        try:
+            with unit_of_work():
+                purpose = act(job_id, actor=current_user)
+        except ServiceError as error:
+            flash(str(error), "error")
+        else:
+            flash(f"{purpose}: {done}.", "success")
+    return redirect(url_for("admin.failed_jobs"))

@@ -5,6 +5,17 @@ checked with `PRAGMA integrity_check` before it is kept; a PostgreSQL backup is
 pg_dump's custom format (compressed, restorable with pg_restore). Backups are
 written to a temporary name and renamed into place, so a half-written file
 never looks like a backup.
+
+Where `ACADEMY_BACKUP_RECIPIENTS` names age public keys the backup is encrypted
+to them (academy/ops/backup_encryption.py; production takes no other kind): the
+plain copy exists only while it is encrypted, in a folder only this user can
+read, beside the target.
+
+A restore brings back the members erased since the backup was taken. So before
+it replaces anything it reads the erasure ledger (the `erasures` table) of the
+database it is about to overwrite, and of any ledger file exported since
+(`flask academy erasure-ledger`), and afterwards erases again every account the
+backup still holds (services/privacy/erasure.py, reapply_erasures).
 """
 
 from __future__ import annotations
@@ -17,14 +28,32 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
+from academy.database import unit_of_work
 from academy.extensions import db
+from academy.ops import backup_encryption as encryption
 
 
 class BackupError(RuntimeError):
     """The backup or restore could not be done; the message says why."""
+
+
+def recipients(app: Flask) -> list[str]:
+    """The age public keys backups are encrypted to; BackupError if production has none."""
+    try:
+        keys = encryption.recipients_from(app.config.get("ACADEMY_BACKUP_RECIPIENTS"))
+    except encryption.EncryptionError as error:
+        raise BackupError(str(error)) from error
+    if not keys and app.config["ACADEMY_ENV"] == "production":
+        raise BackupError(
+            "ACADEMY_BACKUP_RECIPIENTS must be set in production: a backup holds members' "
+            "special category data and is only written encrypted (make a key pair with "
+            "age-keygen; keep the private key off the servers)"
+        )
+    return keys
 
 
 def _url(app: Flask) -> URL:
@@ -44,38 +73,107 @@ def _pg_schema(app: Flask) -> str | None:
     return None if schema in (None, "public") else schema
 
 
-def default_name(app: Flask) -> str:
+def default_name(app: Flask, *, encrypted: bool = False) -> str:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     suffix = "sqlite3" if _url(app).get_backend_name() == "sqlite" else "pgdump"
-    return f"academy-{stamp}.{suffix}"
+    return f"academy-{stamp}.{suffix}" + (encryption.SUFFIX if encrypted else "")
 
 
 def backup(app: Flask, target: Path) -> Path:
-    """Write a consistent copy of the database to `target` (a file, or a folder for it)."""
+    """Write a consistent copy of the database to `target` (a file, or a folder for it),
+    encrypted where ACADEMY_BACKUP_RECIPIENTS is set (always, in production)."""
+    keys = recipients(app)
     target = Path(target)
     if target.is_dir():
-        target = target / default_name(app)
+        target = target / default_name(app, encrypted=bool(keys))
+    elif keys and not target.name.endswith(encryption.SUFFIX):
+        target = target.with_name(target.name + encryption.SUFFIX)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
-    url = _url(app)
     try:
-        if url.get_backend_name() == "sqlite":
-            _sqlite_backup(url, partial)
-        elif url.get_backend_name() == "postgresql":
-            _pg_dump(url, partial, _pg_schema(app))
+        if keys:
+            with encryption.private_folder(target.parent) as folder:
+                plain = folder / target.name.removesuffix(encryption.SUFFIX)
+                _dump(app, plain)
+                try:
+                    encryption.encrypt(plain, partial, keys)
+                except encryption.EncryptionError as error:
+                    raise BackupError(str(error)) from error
         else:
-            raise BackupError(f"backups of {url.get_backend_name()} are not supported")
+            _dump(app, partial)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
     return target
 
 
-def restore(app: Flask, source: Path) -> None:
-    """Replace the database's contents with the backup in `source`."""
+def _dump(app: Flask, target: Path) -> None:
+    url = _url(app)
+    if url.get_backend_name() == "sqlite":
+        _sqlite_backup(url, target)
+    elif url.get_backend_name() == "postgresql":
+        _pg_dump(url, target, _pg_schema(app))
+    else:
+        raise BackupError(f"backups of {url.get_backend_name()} are not supported")
+
+
+def restore(
+    app: Flask,
+    source: Path,
+    *,
+    identity: Path | None = None,
+    ledger_files: tuple[Path, ...] = (),
+) -> int:
+    """Replace the database's contents with the backup in `source` (decrypted with the age
+    `identity` if it is encrypted), then erase again every member erased since; return
+    how many that was."""
     source = Path(source)
     if not source.is_file():
         raise BackupError(f"no backup at {source}")
+    encrypted = source.name.endswith(encryption.SUFFIX)
+    if encrypted and identity is None:
+        raise BackupError(
+            f"{source.name} is encrypted: give the age identity (private key) file that "
+            "matches ACADEMY_BACKUP_RECIPIENTS with --identity"
+        )
+    from academy.services.privacy import erasure
+
+    ledger = _live_ledger(app)
+    for path in ledger_files:
+        try:
+            ledger += erasure.read_ledger(Path(path).read_text())
+        except ValueError as error:
+            raise BackupError(f"{path}: {error}") from error
+    if encrypted:
+        try:
+            with encryption.decrypted(source, identity) as plain:
+                _replace_contents(app, plain)
+        except encryption.EncryptionError as error:
+            raise BackupError(str(error)) from error
+    else:
+        _replace_contents(app, source)
+    with app.app_context():
+        with unit_of_work():
+            reapplied = erasure.reapply_erasures(ledger)
+        db.session.remove()
+    return reapplied
+
+
+def _live_ledger(app: Flask) -> list:
+    """The erasures the database about to be replaced knows of (none if it is unreadable:
+    lost, or never migrated)."""
+    from academy.services.privacy import erasure
+
+    with app.app_context():
+        try:
+            return erasure.erasure_ledger()
+        except sa_exc.DBAPIError:
+            return []
+        finally:
+            db.session.remove()
+
+
+def _replace_contents(app: Flask, source: Path) -> None:
     url = _url(app)
     schema = _pg_schema(app) if url.get_backend_name() == "postgresql" else None
     # Our own pooled connections would keep reading the old contents' cache.

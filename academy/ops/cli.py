@@ -35,7 +35,9 @@ def worker(burst: bool, queue_name: str) -> None:
     # (academy/ops/redis_check.py), and warned if not.
     connection = Redis.from_url(app.config["REDIS_URL"])
     rq_worker = Worker([Queue(queue_name, connection=connection)], connection=connection)
-    rq_worker.work(burst=burst, with_scheduler=False)
+    # The scheduler puts retried jobs back on the queue when their wait is over
+    # (jobs.RETRY_INTERVALS); one worker at a time holds it.
+    rq_worker.work(burst=burst, with_scheduler=True)
 
 
 @click.command("backup")
@@ -56,17 +58,54 @@ def backup_command(target: Path | None) -> None:
 
 @click.command("restore")
 @click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--identity",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="The age identity (private key) file that opens an encrypted backup (.age).",
+)
+@click.option(
+    "--erasures",
+    "ledger_files",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="An erasure ledger written by `flask academy erasure-ledger` since the backup "
+    "(needed only if the database being replaced is lost; its own ledger is always read).",
+)
 @click.confirmation_option(
     prompt="This replaces everything in the database with the backup. Go on?"
 )
 @with_appcontext
-def restore_command(source: Path) -> None:
-    """Replace the database's contents with the backup in SOURCE."""
+def restore_command(source: Path, identity: Path | None, ledger_files: tuple[Path, ...]) -> None:
+    """Replace the database's contents with the backup in SOURCE, then erase again every
+    member erased since it was taken."""
     try:
-        backups.restore(current_app._get_current_object(), source)
+        again = backups.restore(
+            current_app._get_current_object(),
+            source,
+            identity=identity,
+            ledger_files=ledger_files,
+        )
     except (backups.BackupError, OSError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Restored from {source}")
+    click.echo(
+        f"Erased again {again} member{'s' if again != 1 else ''} erased since the backup was taken."
+    )
+
+
+@click.command("erasure-ledger")
+@click.argument("target", type=click.Path(path_type=Path, dir_okay=False))
+@with_appcontext
+def erasure_ledger_command(target: Path) -> None:
+    """Write every erasure (account ids and dates only) to TARGET, for a restore to re-apply
+    if the database itself is lost. Keep it beside the backups."""
+    from academy.services.privacy import erasure
+
+    text = erasure.ledger_lines(erasure.erasure_ledger())
+    partial = target.with_name(target.name + ".partial")
+    partial.write_text(text)
+    partial.replace(target)
+    click.echo(f"Wrote {text.count(chr(10))} erasures to {target}")
 
 
 @click.command("seed-bench")
@@ -122,3 +161,4 @@ def register(group: click.Group) -> None:
     group.add_command(worker)
     group.add_command(backup_command)
     group.add_command(restore_command)
+    group.add_command(erasure_ledger_command)

@@ -37,7 +37,11 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    # itsdangerous signs with the last key and accepts any: links sent before a
+    # SECRET_KEY rotation keep working while the old key is in SECRET_KEY_FALLBACKS.
+    config = current_app.config
+    keys = [*config.get("SECRET_KEY_FALLBACKS", []), config["SECRET_KEY"]]
+    return URLSafeTimedSerializer(keys, salt=salt)
 
 
 def _hash_fingerprint(user: User) -> str:

@@ -6,9 +6,10 @@ with nothing about any member, so they are not limited to an academy.
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from academy.access import roles_required
+from academy.csv_export import csv_download
 from academy.services import item_analysis as analysis
 from academy.staff.blueprint import bp
 
@@ -52,8 +53,4 @@ def item_analysis_csv(quiz_id: int):
     if report.pending:
         flash("The figures are still being worked out: download them in a minute.", "info")
         return redirect(url_for("staff.item_analysis", quiz_id=quiz_id, **request.args))
-    return Response(
-        analysis.csv_text(report),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{analysis.filename(report)}"'},
-    )
+    return csv_download(analysis.filename(report), analysis.csv_text(report))

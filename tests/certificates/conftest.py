@@ -141,3 +141,18 @@ def staff(make_user):
 @pytest.fixture
 def member(make_user):
     return make_user(name="Siân O'Connell-Adebayo")
+
+
+@pytest.fixture
+def issued_certificate(app, staff, member):
+    """A valid certificate of member's for Leading campaigns, issued by staff in North West."""
+    from academy.services import certificates as service
+    from academy.services.academies import academy_by_slug
+
+    complete(member)
+    complete(member, "leading-campaigns")
+    issued = service.issue(
+        member, course("leading-campaigns"), actor=staff, academy=academy_by_slug("north-west")
+    )
+    db.session.commit()
+    return issued

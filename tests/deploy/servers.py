@@ -24,7 +24,14 @@ import sqlalchemy as sa
 from academy import create_app
 from academy.extensions import db
 from academy.services import accounts
-from tests.conftest import _PASSWORD_HASH, SECRET, TEST_CURRICULUM, Database, base_config
+from tests.conftest import (
+    _PASSWORD_HASH,
+    BADGE_KEY,
+    SECRET,
+    TEST_CURRICULUM,
+    Database,
+    base_config,
+)
 from tests.conftest import migrate_and_seed as _migrate_and_seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -173,6 +180,7 @@ def app_environment(database: SharedDatabase, redis_db: RedisDatabase | None, tm
         DATABASE_URL=database.url,
         ACADEMY_CURRICULUM_DIR=str(TEST_CURRICULUM),
         ACADEMY_BASE_URL="http://127.0.0.1",
+        ACADEMY_BADGE_SIGNING_KEY=BADGE_KEY,
         ACADEMY_CERTIFICATES_DIR=str(tmp / "certificates"),
         FLASK_MAIL_BACKEND="file",
         FLASK_MAIL_FILE_PATH=str(tmp / "mail"),

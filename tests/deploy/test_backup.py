@@ -5,6 +5,8 @@ On SQLite (online backup API) or, where TEST_DATABASE_URL is set, PostgreSQL
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 import sqlalchemy as sa
 
@@ -129,3 +131,148 @@ def test_a_backup_that_cannot_be_written_says_why_and_leaves_nothing(shared, tmp
     assert result.exit_code != 0
     assert "Error:" in result.output
     assert blocked.read_text() == ""
+
+
+# Encryption and erasures ------------------------------------------------------------
+
+
+@pytest.fixture
+def age_keys(tmp_path):
+    """An age key pair, as an operator makes one: the identity file and its public key."""
+    identity = tmp_path / "backup-identity.txt"
+    subprocess.run(["age-keygen", "-o", str(identity)], check=True, capture_output=True)
+    public = subprocess.run(
+        ["age-keygen", "-y", str(identity)], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    return identity, public
+
+
+def test_an_encrypted_backup_holds_no_readable_data_and_restores_with_its_key(
+    shared, tmp_path, age_keys
+):
+    identity, public = age_keys
+    app = shared.app
+    app.config["ACADEMY_BACKUP_RECIPIENTS"] = public
+    shared.make_member("secret-member@example.org", name="Siân Secret")
+    before = snapshot(app)
+
+    result = run(app, "backup", str(tmp_path / "backups"))
+    assert result.exit_code == 0, result.output
+    (backup_file,) = (tmp_path / "backups").iterdir()  # no plain copy left beside it
+    assert backup_file.name.endswith(".age")
+    data = backup_file.read_bytes()
+    assert data.startswith(b"age-encryption.org/v1")
+    for plain in (b"secret-member@example.org", b"SQLite format", b"PGDMP", "Siân".encode()):
+        assert plain not in data
+
+    shared.make_member("later@example.org")
+    refused = run(app, "restore", str(backup_file), "--yes")
+    assert refused.exit_code != 0
+    assert "--identity" in refused.output
+    wrong = tmp_path / "wrong.txt"
+    subprocess.run(["age-keygen", "-o", str(wrong)], check=True, capture_output=True)
+    refused = run(app, "restore", str(backup_file), "--identity", str(wrong), "--yes")
+    assert refused.exit_code != 0
+    assert "age failed" in refused.output
+    assert len(snapshot(app)["users"]) == 2  # nothing changed
+
+    result = run(app, "restore", str(backup_file), "--identity", str(identity), "--yes")
+    assert result.exit_code == 0, result.output
+    assert snapshot(app) == before
+    assert not [p for p in (tmp_path / "backups").iterdir() if p != backup_file]
+
+
+def test_production_writes_no_unencrypted_backup(shared, tmp_path):
+    app = shared.app
+    app.config.update(ACADEMY_ENV="production", ACADEMY_BACKUP_RECIPIENTS="")
+    result = run(app, "backup", str(tmp_path / "backups"))
+    assert result.exit_code != 0
+    assert "ACADEMY_BACKUP_RECIPIENTS must be set in production" in result.output
+    assert not any((tmp_path / "backups").iterdir())
+    app.config["ACADEMY_BACKUP_RECIPIENTS"] = "not-a-key"
+    result = run(app, "backup", str(tmp_path / "backups"))
+    assert "'not-a-key' is not an age public key" in result.output
+
+
+def erase(app, user_id: int) -> None:
+    from academy.services import privacy
+
+    with app.app_context():
+        privacy.erase_account(db.session.get(User, user_id), reason="request")
+        db.session.commit()
+        db.session.remove()
+
+
+def erased_state(app, user_id: int) -> tuple[bool, str]:
+    from academy.models import Erasure
+
+    with app.app_context():
+        try:
+            user = db.session.get(User, user_id)
+            return db.session.get(Erasure, user_id) is not None, user.display_name
+        finally:
+            db.session.remove()
+
+
+def test_a_member_erased_after_the_backup_stays_erased_after_a_restore(shared, tmp_path):
+    app = shared.app
+    erased_id = shared.make_member("leaving@example.org", name="Leaving Member")
+    kept_id = shared.make_member("staying@example.org", name="Staying Member")
+    assert run(app, "backup", str(tmp_path / "before.backup")).exit_code == 0
+    erase(app, erased_id)
+
+    result = run(app, "restore", str(tmp_path / "before.backup"), "--yes")
+    assert result.exit_code == 0, result.output
+    assert "Erased again 1 member erased since the backup was taken." in result.output
+    assert erased_state(app, erased_id) == (True, "Erased member")
+    assert erased_state(app, kept_id) == (False, "Staying Member")
+    assert "leaving@example.org" not in str(snapshot(app))
+
+
+def drop_everything(app) -> None:
+    """The database is lost: what a restore then starts from."""
+    with app.app_context():
+        db.drop_all()
+        db.session.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_with_the_database_lost_the_exported_ledger_erases_them_again(shared, tmp_path):
+    app = shared.app
+    erased_id = shared.make_member("gone@example.org", name="Gone Member")
+    assert run(app, "backup", str(tmp_path / "before.backup")).exit_code == 0
+    erase(app, erased_id)
+    ledger = tmp_path / "erasures.jsonl"
+    result = run(app, "erasure-ledger", str(ledger))
+    assert result.exit_code == 0, result.output
+    assert "gone@example.org" not in ledger.read_text()  # ids and dates only
+
+    # Without the ledger the lost database's erasures would come back...
+    drop_everything(app)
+    result = run(app, "restore", str(tmp_path / "before.backup"), "--yes")
+    assert result.exit_code == 0, result.output
+    assert "Erased again 0 members" in result.output
+    assert erased_state(app, erased_id) == (False, "Gone Member")
+
+    # ...with it, they do not.
+    drop_everything(app)
+    backup_file = str(tmp_path / "before.backup")
+    result = run(app, "restore", backup_file, "--erasures", str(ledger), "--yes")
+    assert result.exit_code == 0, result.output
+    assert "Erased again 1 member " in result.output
+    assert erased_state(app, erased_id) == (True, "Erased member")
+
+
+def test_a_ledger_file_that_is_not_one_changes_nothing(shared, tmp_path):
+    app = shared.app
+    shared.make_member("someone@example.org")
+    assert run(app, "backup", str(tmp_path / "b.backup")).exit_code == 0
+    shared.make_member("another@example.org")
+    before = snapshot(app)
+    bogus = tmp_path / "bogus.jsonl"
+    bogus.write_text('{"user_id": "x"}\n')
+    result = run(app, "restore", str(tmp_path / "b.backup"), "--erasures", str(bogus), "--yes")
+    assert result.exit_code != 0
+    assert "line 1 is not an erasure ledger entry" in result.output
+    assert snapshot(app) == before

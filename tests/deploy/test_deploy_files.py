@@ -61,6 +61,7 @@ SCHEDULED = {
     "academy-retention": "retention run",
     "academy-backup": "backup /var/backups/academy/",
     "academy-resume-batches": "certificates resume-batches",
+    "academy-erasure-ledger": "erasure-ledger /var/backups/academy/erasures.jsonl",
 }
 
 
@@ -296,13 +297,12 @@ def environment(shared, redis_db, tmp: Path, **extra) -> dict[str, str]:
 
 
 def test_the_scheduled_jobs_and_the_worker_run_as_the_units_say(shared, redis_db, tmp_path):
-    env = environment(shared, redis_db, tmp_path)
+    env = environment(shared, redis_db, tmp_path, ACADEMY_BACKUP_RECIPIENTS=age_recipient(tmp_path))
     backups = tmp_path / "backups"
     backups.mkdir()
     runs = [command(f"{name}.service") for name in SCHEDULED]
     runs = [
-        [str(backups) + "/" if arg == "/var/backups/academy/" else arg for arg in run]
-        for run in runs
+        [arg.replace("/var/backups/academy/", str(backups) + "/") for arg in run] for run in runs
     ]
     runs.append(command("academy-worker@.service") + ["--burst"])
     runs += commands("academy-upgrade.service")
@@ -311,8 +311,10 @@ def test_the_scheduled_jobs_and_the_worker_run_as_the_units_say(shared, redis_db
             run, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300
         )
         assert result.returncode == 0, f"{run}:\n{result.stdout}\n{result.stderr}"
-    (backup,) = backups.iterdir()
+    backup, ledger = sorted(backups.iterdir())
     assert backup.name.startswith("academy-")
+    assert backup.name.endswith(".age")  # production writes encrypted backups only
+    assert ledger.name == "erasures.jsonl"
     # The clean-up after a backup keeps it (it is not two weeks old).
     prune = [
         str(backups) if arg == "/var/backups/academy" else arg
@@ -322,15 +324,24 @@ def test_the_scheduled_jobs_and_the_worker_run_as_the_units_say(shared, redis_db
     assert backup.exists()
 
 
-def test_academy_flask_runs_a_command_with_the_example_environment(shared, tmp_path):
+def age_recipient(folder: Path) -> str:
+    """The public key of a new age key pair (what ACADEMY_BACKUP_RECIPIENTS names)."""
+    identity = folder / "backup-identity.txt"
+    subprocess.run(["age-keygen", "-o", str(identity)], check=True, capture_output=True)
+    return subprocess.run(
+        ["age-keygen", "-y", str(identity)], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def test_academy_flask_runs_a_command_with_the_example_environment(shared, redis_db, tmp_path):
     """deploy/academy-flask reads the environment file as sh: the example must parse."""
     settings = (DEPLOY / "academy.env.example").read_text()
     for name, value in {
         "DATABASE_URL": shared.url,
-        "REDIS_URL": "",
+        "REDIS_URL": redis_db.url,
         "ACADEMY_INSTANCE_PATH": str(tmp_path / "instance"),
         "ACADEMY_CERTIFICATES_DIR": str(tmp_path / "certificates"),
-        "MAIL_SERVER": "",
+        "ACADEMY_BACKUP_RECIPIENTS": age_recipient(tmp_path),
     }.items():
         settings, count = re.subn(rf"^{name}=.*$", f"{name}='{value}'", settings, flags=re.M)
         assert count == 1, name
@@ -535,11 +546,11 @@ def wait_for(check, what: str, log: Path, seconds: float = 40):
     raise AssertionError(f"{what} did not come up in {seconds}s:\n{log.read_text()[-3000:]}")
 
 
-def test_the_web_unit_serves_https_through_the_nginx_site(nginx, shared, tmp_path):
+def test_the_web_unit_serves_https_through_the_nginx_site(nginx, shared, redis_db, tmp_path):
     app_port, http_port, https_port = free_port(), free_port(), free_port()
     env = environment(
         shared,
-        None,
+        redis_db,
         tmp_path,
         GUNICORN_BIND=f"127.0.0.1:{app_port}",
         WEB_CONCURRENCY="2",

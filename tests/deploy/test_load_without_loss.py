@@ -21,7 +21,13 @@ from academy.models import Course, Lesson, Module, Quiz, User
 from academy.models.learning import Enrolment, LessonCompletion, QuizAttempt
 from academy.services import learning
 from tests.conftest import PASSWORD
-from tests.deploy.servers import Client, SharedDatabase, app_environment, start_gunicorn
+from tests.deploy.servers import (
+    Client,
+    RedisDatabase,
+    SharedDatabase,
+    app_environment,
+    start_gunicorn,
+)
 
 CLIENTS = 8
 REQUESTS_EACH = 25
@@ -31,15 +37,17 @@ REQUESTS_EACH = 25
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("load")
     shared = SharedDatabase(tmp_path_factory.mktemp("load-db"))
+    redis_db = RedisDatabase()  # production does not start without one
     process = None
     try:
         process = start_gunicorn(
-            "load", app_environment(shared, None, tmp), tmp, workers=2, threads=4
+            "load", app_environment(shared, redis_db, tmp), tmp, workers=2, threads=4
         )
         yield shared, process
     finally:
         if process:
             process.stop()
+        redis_db.release()
         shared.drop()
 
 

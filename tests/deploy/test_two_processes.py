@@ -170,3 +170,17 @@ def test_logs_are_one_json_object_per_line(cluster):
     assert any(e["path"] == "/healthz" and e["status"] == 200 for e in access)
     # The confirmation link's token never reaches the logs.
     assert not any("/confirm/" in e.get("path", "") and "redacted" not in e["path"] for e in access)
+
+
+def test_every_process_publishes_the_same_badge_issuer_key(cluster):
+    """One ACADEMY_BADGE_SIGNING_KEY for every machine (production refuses to start without
+    it): a badge signed on one verifies against the issuer profile served by the other."""
+    import json
+
+    on_a = Client(cluster["a"].url).get("/verify/issuer.json")
+    on_b = Client(cluster["b"].url).get("/verify/issuer.json")
+    assert on_a.status == on_b.status == 200
+    keys_a = [m["publicKeyJwk"] for m in json.loads(on_a.body)["verificationMethod"]]
+    keys_b = [m["publicKeyJwk"] for m in json.loads(on_b.body)["verificationMethod"]]
+    assert keys_a == keys_b
+    assert len(keys_a) == 1

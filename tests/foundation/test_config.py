@@ -5,12 +5,46 @@ from academy.config import ConfigError
 from tests.conftest import base_config
 
 
-def test_production_refuses_to_start_without_a_secret_key(tmp_path, database, monkeypatch):
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    config = base_config(tmp_path, database, ACADEMY_ENV="production")
-    config.pop("SECRET_KEY")
-    with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
+@pytest.mark.parametrize(
+    "setting", ["SECRET_KEY", "ACADEMY_BADGE_SIGNING_KEY", "REDIS_URL", "MAIL_SERVER"]
+)
+def test_production_refuses_to_start_without_each_required_setting(
+    tmp_path, database, monkeypatch, setting
+):
+    for name in ("SECRET_KEY", "ACADEMY_BADGE_SIGNING_KEY", "REDIS_URL", "MAIL_SERVER"):
+        monkeypatch.delenv(name, raising=False)
+    config = base_config(tmp_path, database, ACADEMY_ENV="production", MAIL_SERVER="smtp.test")
+    config.pop("MAIL_BACKEND")  # the tests' in-memory outbox would stand in for a server
+    create_app(dict(config))  # complete: starts
+    config.pop(setting)
+    with pytest.raises(ConfigError) as refused:
         create_app(config)
+    message = str(refused.value)
+    assert f"{setting} must be set when ACADEMY_ENV=production" in message
+    # Only what is missing is named.
+    assert message.count("must be set") == 1
+
+
+def test_production_names_every_missing_setting_at_once(tmp_path, database, monkeypatch):
+    for name in ("SECRET_KEY", "ACADEMY_BADGE_SIGNING_KEY", "REDIS_URL", "MAIL_SERVER"):
+        monkeypatch.delenv(name, raising=False)
+    config = base_config(tmp_path, database, ACADEMY_ENV="production")
+    for name in ("SECRET_KEY", "ACADEMY_BADGE_SIGNING_KEY", "REDIS_URL", "MAIL_BACKEND"):
+        config.pop(name)
+    with pytest.raises(ConfigError) as refused:
+        create_app(config)
+    for name in ("SECRET_KEY", "ACADEMY_BADGE_SIGNING_KEY", "REDIS_URL", "MAIL_SERVER"):
+        assert f"{name} must be set" in str(refused.value)
+
+
+def test_development_needs_none_of_them(tmp_path, database, monkeypatch):
+    for name in ("SECRET_KEY", "ACADEMY_BADGE_SIGNING_KEY", "REDIS_URL", "MAIL_SERVER"):
+        monkeypatch.delenv(name, raising=False)
+    config = base_config(tmp_path, database)
+    for name in ("SECRET_KEY", "MAIL_BACKEND"):
+        config.pop(name)
+    app = create_app(config)
+    assert app.config["MAIL_BACKEND"] == "academy.mail.LogEmailBackend"
 
 
 def test_production_sets_secure_cookies_and_hsts(tmp_path, database):

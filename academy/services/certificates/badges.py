@@ -27,8 +27,8 @@ from academy.services.certificates.signing import (
     CONTEXT,
     ISSUER_NAME,
     issuer_id,
-    public_jwk,
     sign,
+    verification_methods,
 )
 
 
@@ -47,14 +47,7 @@ def issuer_profile() -> dict:
         "url": absolute_url("main.home"),
         "description": "The Labour Organising Academies: training members to organise "
         "their communities.",
-        "verificationMethod": [
-            {
-                "id": issuer_id() + "#key-1",
-                "type": "JsonWebKey",
-                "controller": issuer_id(),
-                "publicKeyJwk": public_jwk(),
-            }
-        ],
+        "verificationMethod": verification_methods(),
     }
 
 

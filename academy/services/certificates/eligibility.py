@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased, lazyload
 from academy.extensions import db
 from academy.models import Cohort, CohortMember, Course, Enrolment, User
 from academy.models.certificates import Certificate, CertificateStatus
-from academy.paging import Window
+from academy.paging import Window, capped_count
 from academy.services import ServiceError
 from academy.services.certificates.scope import staff_academy_ids
 
@@ -366,8 +366,7 @@ def waiting_counters(everywhere: bool) -> tuple[sa.ScalarSelect[int], sa.ScalarS
 
 
 def _capped_count(statement: sa.Select) -> sa.ScalarSelect[int]:
-    found = statement.with_only_columns(sa.literal_column("1"), maintain_column_froms=True)
-    return sa.select(sa.func.count()).select_from(found.limit(CAP).subquery()).scalar_subquery()
+    return capped_count(statement, CAP)
 
 
 @functools.cache

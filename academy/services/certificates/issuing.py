@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import calendar
 import secrets
 from datetime import date, timedelta
 
@@ -35,7 +34,7 @@ from academy.services.certificates.notices import tell_holder_issued, tell_holde
 from academy.services.certificates.pdfs import store_pdf
 from academy.services.certificates.scope import require_academy
 from academy.services.certificates.verification import CODE_BYTES, hash_code
-from academy.timeutil import utcnow
+from academy.timeutil import add_months, utcnow
 
 REASON_MAX = 500
 RENEW_WINDOW = timedelta(days=90)
@@ -43,13 +42,6 @@ RENEW_WINDOW = timedelta(days=90)
 
 class AlreadyCertified(ServiceError):
     """The member already holds a valid certificate for the course."""
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, or the month's last day (31 Jan + 1 = 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _draw_number(year: int) -> str:

@@ -2,8 +2,16 @@
 the VC-JWT signature both carry.
 
 The signing key comes from `ACADEMY_BADGE_SIGNING_KEY` (a PEM Ed25519 private
-key) or, failing that, is generated once into the instance folder. Every web
-process and machine must share it: set the variable in production.
+key) or, in development only, is generated once into the instance folder. Every
+web process and machine must share it: production refuses to start without it.
+
+Keys rotate without breaking a badge already issued: each key has an id
+(`ACADEMY_BADGE_SIGNING_KEY_ID`, "key-1" unless set), every credential names the
+key that signed it (the JWT's `kid`), and the issuer profile publishes the
+current key and every retired one listed in `ACADEMY_BADGE_RETIRED_KEYS` (as
+"id:x" pairs, x being the key's public "x" as the profile published it). A
+verifier finds the signing key by its id, so a badge signed before a rotation
+still verifies after it.
 
 A credential is signed as a VC-JWT (Open Badges 3.0 §8.2): the JWT payload is
 the credential itself, with `iss` and `jti`; the JOSE header names the EdDSA
@@ -47,6 +55,8 @@ def signing_key() -> Ed25519PrivateKey:
         )
         data = pem.encode() if isinstance(pem, str) else pem
         if not data:
+            if app.config["ACADEMY_ENV"] == "production":  # config.finalise refuses it too
+                raise RuntimeError("ACADEMY_BADGE_SIGNING_KEY must be set in production")
             data = _instance_key(Path(app.instance_path))
         key = serialization.load_pem_private_key(data, password=None)
         if not isinstance(key, Ed25519PrivateKey):
@@ -82,7 +92,36 @@ def public_jwk() -> dict:
         .public_key()
         .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     )
-    return {"kty": "OKP", "crv": "Ed25519", "x": _b64url(raw)}
+    return _jwk(_b64url(raw))
+
+
+def _jwk(x: str) -> dict:
+    return {"kty": "OKP", "crv": "Ed25519", "x": x}
+
+
+def key_id() -> str:
+    """The id of the current signing key within the issuer profile ("key-1" unless set)."""
+    return current_app.config.get("ACADEMY_BADGE_SIGNING_KEY_ID") or "key-1"
+
+
+def verification_methods() -> list[dict]:
+    """Every key a badge of this issuer may have been signed with: the current one first."""
+    keys = [(key_id(), public_jwk())]
+    keys += [
+        (key, _jwk(x))
+        # (id, x) pairs, read and checked by academy.config
+        for key, x in current_app.config.get("ACADEMY_BADGE_RETIRED_KEYS") or ()
+        if key != key_id()
+    ]
+    return [
+        {
+            "id": f"{issuer_id()}#{key}",
+            "type": "JsonWebKey",
+            "controller": issuer_id(),
+            "publicKeyJwk": jwk,
+        }
+        for key, jwk in keys
+    ]
 
 
 def issuer_id() -> str:
@@ -94,7 +133,12 @@ def sign(claims: dict) -> str:
     """A credential of this issuer as a compact VC-JWT signed with EdDSA by its key (named,
     with its public JWK, in the header); `iss` and `jti` are the issuer and the id."""
     payload = {**claims, "iss": issuer_id(), "jti": claims["id"]}
-    header = {"alg": "EdDSA", "typ": "JWT", "kid": issuer_id() + "#key-1", "jwk": public_jwk()}
+    header = {
+        "alg": "EdDSA",
+        "typ": "JWT",
+        "kid": f"{issuer_id()}#{key_id()}",
+        "jwk": public_jwk(),
+    }
     signing_input = (
         _b64url(json.dumps(header, separators=(",", ":")).encode())
         + "."

@@ -1,22 +1,13 @@
-"""The item analysis as CSV: one row per question and response, safe in a spreadsheet.
-
-Two copies of the spreadsheet-safety rule exist elsewhere, private to their
-areas (`academy/reports/csvutil.py` `_cell`, `academy/services/cohorts_table.py`
-`safe_cell`), both being restructured as this is written; `safe_cell` here is the
-same rule, for whoever unites them.
-"""
+"""The item analysis as CSV: one row per question and response, written by the one CSV
+writer (academy/csv_export.py: formula-safe, UTF-8 with a byte-order mark)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 
+from academy import csv_export
 from academy.services.item_analysis.report import QuizReport
 from academy.services.item_analysis.statistics import ALL
-
-# Text starting with one of these is run as a formula by spreadsheet programs.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 HEADER = (
     "Question number",
@@ -37,12 +28,7 @@ HEADER = (
 KINDS = {"single": "single choice", "multiple": "choose all that apply", "short": "short answer"}
 
 
-def safe_cell(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe; numbers
-    stay numbers (a negative number is a number, not a formula)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return "" if value is None else value
+safe_cell = csv_export.safe_cell
 
 
 def _figure(value: float | None) -> object:
@@ -54,7 +40,7 @@ def _yes_no(value: bool | None) -> str:
 
 
 def rows(report: QuizReport) -> Iterator[tuple[object, ...]]:
-    yield HEADER
+    """One row per question and response, after the header."""
     for q in report.questions:
         question = (
             q.number,
@@ -75,12 +61,7 @@ def rows(report: QuizReport) -> Iterator[tuple[object, ...]]:
 
 
 def csv_text(report: QuizReport) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows(report):
-        writer.writerow([safe_cell(cell) for cell in row])
-    # A byte-order mark, so that Excel reads the text as UTF-8.
-    return "\ufeff" + buffer.getvalue()
+    return csv_export.csv_text(HEADER, rows(report))
 
 
 def filename(report: QuizReport) -> str:

@@ -29,6 +29,7 @@ from flask import current_app
 from academy import jobs
 from academy.extensions import db
 from academy.models import QuizAttempt
+from academy.paging import capped_count
 from academy.services import kept
 from academy.services.item_analysis.statistics import QuizSums, quiz_sums
 
@@ -53,10 +54,8 @@ def _key(quiz_id: int, mode: str) -> str:
 def _bigger_than(quiz_id: int, limit: int) -> bool:
     """Has the quiz more than `limit` attempts? Counted no further than limit + 1, from
     the index on quiz_id, so the answer costs the same for a quiz of any size."""
-    some = (
-        sa.select(QuizAttempt.id).where(QuizAttempt.quiz_id == quiz_id).limit(limit + 1).subquery()
-    )
-    return db.session.scalar(sa.select(sa.func.count()).select_from(some)) > limit
+    attempts = sa.select(QuizAttempt.id).where(QuizAttempt.quiz_id == quiz_id)
+    return db.session.scalar(sa.select(capped_count(attempts, limit + 1))) > limit
 
 
 def _work_out(quiz_id: int, mode: str) -> tuple[float, QuizSums]:

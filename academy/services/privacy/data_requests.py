@@ -3,7 +3,6 @@ one-month legal deadline, a single extension, and how the member is told about i
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -14,19 +13,12 @@ from academy.models import DataRequest, User
 from academy.models.privacy import RequestKind
 from academy.services import ServiceError
 from academy.services.audit import record
-from academy.timeutil import utcnow
+from academy.timeutil import add_months, utcnow
 
 
 def add_one_month(day: date) -> date:
     """The corresponding day next month, or its last day if there is none (31 Jan → 28 Feb)."""
     return add_months(day, 1)
-
-
-def add_months(day: date, months: int) -> date:
-    """The corresponding day `months` later, or that month's last day (31 Jan + 3 → 30 Apr)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 EXTENSION_MONTHS = 2

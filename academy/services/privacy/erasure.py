@@ -13,9 +13,12 @@ without pointing at the account (a cohort invitation, a note).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -74,6 +77,68 @@ def erase_account(user: User, *, reason: str = "request", actor: User | None = N
     complete_request(request, actor=actor, audit=False)
     db.session.flush()
     record("account.erase", actor=actor, subject=user, reason=reason)
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One erasure, as restores need it: an account id, never a personal value."""
+
+    user_id: int
+    erased_at: datetime
+    reason: str
+
+
+def erasure_ledger() -> list[LedgerEntry]:
+    """Every erasure this database records, oldest first."""
+    rows = db.session.execute(
+        select(Erasure.user_id, Erasure.erased_at, Erasure.reason).order_by(Erasure.erased_at)
+    )
+    return [LedgerEntry(user_id, erased_at, reason) for user_id, erased_at, reason in rows]
+
+
+def ledger_lines(entries: Iterable[LedgerEntry]) -> str:
+    """The ledger as JSON lines (what `flask academy erasure-ledger` writes)."""
+    return "".join(
+        json.dumps({"user_id": e.user_id, "erased_at": e.erased_at.isoformat(), "reason": e.reason})
+        + "\n"
+        for e in entries
+    )
+
+
+def read_ledger(text: str) -> list[LedgerEntry]:
+    """Entries from ledger_lines' output; ValueError naming a line that is not one."""
+    entries = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            entries.append(
+                LedgerEntry(
+                    int(data["user_id"]),
+                    datetime.fromisoformat(data["erased_at"]),
+                    str(data["reason"])[:16],
+                )
+            )
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"line {number} is not an erasure ledger entry") from error
+    return entries
+
+
+def reapply_erasures(entries: Iterable[LedgerEntry]) -> int:
+    """Erase again each account in `entries` that is not erased here (after a restore from a
+    backup taken before the erasure); return how many. The erasure keeps its first date."""
+    again = 0
+    for entry in sorted(entries, key=lambda e: e.erased_at):
+        user = db.session.get(User, entry.user_id)
+        if user is None or is_erased(user):
+            continue
+        erase_account(user, reason=entry.reason, actor=None)
+        db.session.get(Erasure, user.id).erased_at = entry.erased_at
+        record("account.erase-after-restore", actor=None, subject=user, reason=entry.reason)
+        again += 1
+    db.session.flush()
+    return again
 
 
 def _personal_values(user: User) -> list[str]:
