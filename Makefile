@@ -60,6 +60,7 @@ run: check-lock system-packages
 	$(FLASK) academy curriculum sync
 	$(FLASK) academy seed-demo
 	@echo "Serving on http://$(HOST):$(PORT)"
+	@test -n "$$MAIL_SERVER" || echo "No MAIL_SERVER: e-mails are printed here and kept in instance/outbox/ (.eml)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: check-lock system-packages

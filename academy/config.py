@@ -38,7 +38,10 @@ def defaults(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
         or f"sqlite:///{Path(instance_path) / 'academy.sqlite3'}",
         "REDIS_URL": os.environ.get("REDIS_URL"),
-        "ACADEMY_BASE_URL": os.environ.get("ACADEMY_BASE_URL", "http://127.0.0.1:5000"),
+        # The public address for links that leave the site (academy/links.py). Unset in
+        # development: links then follow the host and port actually served. Required in
+        # production (PRODUCTION_SETTINGS).
+        "ACADEMY_BASE_URL": os.environ.get("ACADEMY_BASE_URL", ""),
         "ACADEMY_CURRICULUM_DIR": os.environ.get(
             "ACADEMY_CURRICULUM_DIR", str(paths.CURRICULUM_DIR)
         ),
@@ -49,7 +52,8 @@ def defaults(instance_path: str) -> dict:
         # age public keys (age1…) backups are encrypted to (academy/ops/backup_encryption.py);
         # production writes no unencrypted backup.
         "ACADEMY_BACKUP_RECIPIENTS": os.environ.get("ACADEMY_BACKUP_RECIPIENTS", ""),
-        # Mail: real SMTP when MAIL_SERVER is set; otherwise messages go to the log.
+        # Mail: real SMTP when MAIL_SERVER is set; otherwise (academy/mail.py) each message
+        # is written to the log and, in development, printed and kept in instance/outbox/.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
@@ -59,6 +63,12 @@ def defaults(instance_path: str) -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get(
             "MAIL_DEFAULT_SENDER", "Organising Academy <academy@localhost>"
         ),
+        "MAIL_TIMEOUT": int(os.environ.get("MAIL_TIMEOUT", "30")),
+        # Seconds between attempts to deliver an e-mail (so 1 + len attempts in all); a
+        # message that fails them all is recorded for admins (academy/services/mail_failures).
+        "MAIL_RETRY_DELAYS": (10, 60, 300, 900),
+        # How long a failed e-mail's record is kept (removed by `flask academy retention run`).
+        "MAIL_FAILURE_DAYS": 30,
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         # PostgreSQL: a pooled connection idle for this long is pinged before use
         # (academy/database.py); 0 pings at every checkout, as pool_pre_ping would.
@@ -156,6 +166,10 @@ PRODUCTION_SETTINGS = {
     "machine (README, Deployment, prints how to make one)",
     "REDIS_URL": "the Redis of the job queue, rate limits and cache, e.g. redis://redis:6379/0",
     "MAIL_SERVER": "the SMTP server that sends e-mail (or MAIL_BACKEND naming another backend)",
+    # Links in e-mails, QR codes and badges name it; taking the address from a request's
+    # Host header instead (as development does) would let anyone choose where a reset
+    # link points.
+    "ACADEMY_BASE_URL": "the public https:// address, e.g. https://academy.example.org",
 }
 
 

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from academy import mail
 from academy.access import roles_required
 from academy.admin.blueprint import bp
 from academy.admin.forms import (
@@ -26,7 +27,6 @@ from academy.admin.forms import (
 from academy.database import unit_of_work, writes
 from academy.extensions import db
 from academy.formatting import long_date
-from academy.mail import send_email
 from academy.models import (
     Academy,
     AcademyRole,
@@ -39,7 +39,15 @@ from academy.models import (
 )
 from academy.models.privacy import REQUEST_LABELS
 from academy.paging import PAGE_SIZE, Window, page_from_query
-from academy.services import ServiceError, accounts, admin, background_jobs, equality, privacy
+from academy.services import (
+    ServiceError,
+    accounts,
+    admin,
+    background_jobs,
+    equality,
+    mail_failures,
+    privacy,
+)
 from academy.services.access_log import record_access, record_access_many
 from academy.timeutil import utcnow
 
@@ -67,6 +75,7 @@ def index():
         "admin/index.html",
         open_requests=open_requests,
         overdue=overdue,
+        failed_mail=mail_failures.count_recent(),
         failed_jobs=background_jobs.failed_count(),
     )
 
@@ -354,7 +363,7 @@ def extend_request(request_id: int):
             with unit_of_work():
                 message = privacy.extend_request(item, actor=current_user, reason=form.reason.data)
                 if message:
-                    send_email(*message)
+                    mail.send(message)
         except ServiceError as error:
             problem = str(error)
         else:

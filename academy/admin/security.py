@@ -1,5 +1,5 @@
-"""The security log (read only), resetting someone's second factor, and background jobs
-that failed for good."""
+"""The security log (read only), the e-mails that could not be delivered, resetting
+someone's second factor, and background jobs that failed for good."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -13,6 +13,7 @@ from academy.extensions import db
 from academy.models import User
 from academy.paging import PAGE_SIZE, page_from_query
 from academy.services import ServiceError, background_jobs, security_log, two_factor
+from academy.services import mail_failures as failed_mail
 
 
 @bp.get("/security-log")
@@ -53,6 +54,20 @@ def reset_two_factor(user_id: int):
                 "success",
             )
     return redirect(url_for("admin.person", user_id=person.id))
+
+
+@bp.get("/mail-failures")
+@roles_required("admin")
+def mail_failures():
+    """E-mails that could not be delivered after every retry, newest first, with the reason."""
+    page = page_from_query()
+    found = failed_mail.failures(page=page, per_page=PAGE_SIZE)
+    return render_template(
+        "admin/mail_failures.html",
+        rows=found.items,
+        page=found.number,
+        has_next=found.has_next,
+    )
 
 
 # Background jobs --------------------------------------------------------------------

@@ -45,6 +45,10 @@ class ForgotForm(FlaskForm):
     email = EmailField("E-mail address", validators=EMAIL)
 
 
+class ResendConfirmationForm(FlaskForm):
+    email = EmailField("E-mail address", validators=EMAIL)
+
+
 class NewPasswordForm(FlaskForm):
     password = PasswordField(
         "New password",

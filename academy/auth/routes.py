@@ -14,6 +14,7 @@ from academy.auth.forms import (
     LoginForm,
     NewPasswordForm,
     RegisterForm,
+    ResendConfirmationForm,
 )
 from academy.database import unit_of_work
 from academy.extensions import limiter
@@ -43,6 +44,10 @@ def _second_step_account_key() -> str:
     # The same key as the password step's: tries at either step count towards one limit.
     pending = second_step.current()
     return "login-account:" + (pending.email if pending else "")
+
+
+def _resend_address_key() -> str:
+    return "resend:" + accounts.normalise_email(request.form.get("email", ""))
 
 
 def _failed(response) -> bool:
@@ -201,6 +206,24 @@ def confirm(token: str):
             accounts.confirm(token)
         return render_template("auth/confirmed.html")
     return render_template("auth/confirm.html", form=form)
+
+
+@bp.route("/register/resend", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("3 per hour", methods=["POST"], key_func=lambda: _resend_address_key())
+def resend_confirmation():
+    """A new confirmation link ("Didn't get the e-mail?").
+
+    The same answer whether or not the address has an account; limited per client
+    and per address, so that nobody can fill someone's inbox with links.
+    """
+    form = ResendConfirmationForm()
+    if form.validate_on_submit():
+        with unit_of_work():
+            accounts.resend_confirmation(form.email.data)
+        return render_template("auth/check_email.html", resent=True)
+    return render_template("auth/resend.html", form=form)
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])

@@ -32,6 +32,7 @@ from academy.models.equality import (  # noqa: F401
     EqualityQuestion,
 )
 from academy.models.learning import Enrolment, LessonCompletion, QuizAttempt  # noqa: F401
+from academy.models.mail import MailFailure  # noqa: F401
 from academy.models.people import Academy, AcademyRole, Role, User, UserRole  # noqa: F401
 from academy.models.privacy import (  # noqa: F401
     AccessLogEntry,

@@ -36,7 +36,7 @@ def worker(burst: bool, queue_name: str) -> None:
     connection = Redis.from_url(app.config["REDIS_URL"])
     rq_worker = Worker([Queue(queue_name, connection=connection)], connection=connection)
     # The scheduler puts retried jobs back on the queue when their wait is over
-    # (jobs.RETRY_INTERVALS); one worker at a time holds it.
+    # (jobs.RETRY_INTERVALS, or an e-mail's own Retries); one worker at a time holds it.
     rq_worker.work(burst=burst, with_scheduler=True)
 
 

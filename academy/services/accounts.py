@@ -17,8 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from academy.extensions import db
-from academy.links import absolute_url
-from academy.mail import send_email
+from academy.mail import send_template
 from academy.models import Academy, AcademyRole, Role, User, UserRole
 from academy.passwords import hash_password, needs_rehash, password_problem, verify_password
 from academy.services import ServiceError
@@ -61,15 +60,12 @@ def register(email: str, display_name: str, password: str) -> None:
     password_hash = hash_password(password)  # done either way: same time for both paths
     existing = find_user_by_email(email)
     if existing is not None:
-        send_email(
-            email,
-            "Someone tried to register with your e-mail address",
-            "Someone (perhaps you) tried to create an Organising Academy account with this "
-            "e-mail address, but it already has an account. Nothing has been changed.\n\n"
-            f"To sign in, go to {absolute_url('auth.login')}\n"
-            f"If you have forgotten your password, reset it at {absolute_url('auth.forgot')}\n\n"
-            "If this was not you, you can ignore this message.",
-        )
+        if existing.confirmed_at is None and existing.disabled_at is None:
+            # Registered, never confirmed (the first e-mail lost?): a fresh link is what
+            # they need; the account keeps the name and password it was made with.
+            _send_confirmation(existing)
+        else:
+            send_template(email, "account_exists")
         return
     user = User(
         email=email,
@@ -79,14 +75,29 @@ def register(email: str, display_name: str, password: str) -> None:
     )
     db.session.add(user)
     db.session.flush()
+    _send_confirmation(user)
+
+
+def _send_confirmation(user: User) -> None:
     token = _serializer("confirm").dumps({"u": user.id})
-    send_email(
-        email,
-        "Confirm your Organising Academy account",
-        f"Hello {user.display_name},\n\nTo finish creating your account, follow this link "
-        f"within 7 days:\n\n{absolute_url('auth.confirm', token=token)}\n\n"
-        "If you did not ask for an account, ignore this message and nothing will be created.",
-    )
+    send_template(user.email, "confirm_account", name=user.display_name, token=token)
+
+
+def resend_confirmation(email: str) -> None:
+    """A new confirmation link ("Didn't get the e-mail?") for an account not yet confirmed.
+
+    The caller answers the same whatever happens here: an unknown address gets
+    nothing, a confirmed account a note that it is ready (its owner may be the one
+    asking), a pending one a new link (earlier links keep working until they expire).
+    """
+    user = find_user_by_email(email)
+    if user is None or user.disabled_at is not None:
+        _serializer("confirm").dumps({"u": 0})  # the signing the other paths do
+        return
+    if user.confirmed_at is not None:
+        send_template(user.email, "already_confirmed", name=user.display_name)
+        return
+    _send_confirmation(user)
 
 
 def confirmation_user(token: str) -> User:
@@ -99,7 +110,9 @@ def confirmation_user(token: str) -> User:
     try:
         data = _serializer("confirm").loads(token, max_age=CONFIRM_MAX_AGE)
     except SignatureExpired as error:
-        raise ServiceError("This link has expired. Please register again.") from error
+        raise ServiceError(
+            "This link has expired. Ask for a new one: nothing has been changed."
+        ) from error
     except BadSignature as error:
         raise ServiceError("This link is not valid. Check you copied all of it.") from error
     user = db.session.get(User, data.get("u"))
@@ -189,13 +202,12 @@ def request_password_reset(email: str) -> None:
         _serializer("reset").dumps({"u": 0, "h": ""})
         return
     token = _serializer("reset").dumps({"u": user.id, "h": _hash_fingerprint(user)})
-    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    send_email(
+    send_template(
         user.email,
-        "Reset your Organising Academy password",
-        f"Hello {user.display_name},\n\nTo choose a new password, follow this link within "
-        f"{minutes} minutes. It works once.\n\n{absolute_url('auth.reset', token=token)}\n\n"
-        "If you did not ask for this, ignore this message: your password has not changed.",
+        "password_reset",
+        name=user.display_name,
+        token=token,
+        minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
     )
 
 

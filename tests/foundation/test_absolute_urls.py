@@ -66,7 +66,9 @@ def test_an_unknown_endpoint_is_an_error_not_a_broken_link(app):
 
 
 def test_the_real_default_is_the_address_make_run_serves(tmp_path, database, monkeypatch):
-    """Without ACADEMY_BASE_URL, links name http://127.0.0.1:5000 (academy/config.py)."""
+    """Without ACADEMY_BASE_URL and outside a request (a CLI command), links name
+    http://127.0.0.1:5000 (academy/links.py); in a request they follow its host
+    (tests/mail/test_links_and_jobs.py)."""
     monkeypatch.delenv("ACADEMY_BASE_URL", raising=False)
     config = base_config(tmp_path, database)
     del config["ACADEMY_BASE_URL"]

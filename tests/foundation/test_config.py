@@ -4,14 +4,23 @@ from academy import create_app
 from academy.config import ConfigError
 from tests.conftest import base_config
 
+REQUIRED = (
+    "SECRET_KEY",
+    "ACADEMY_BADGE_SIGNING_KEY",
+    "REDIS_URL",
+    "MAIL_SERVER",
+    "ACADEMY_BASE_URL",
+)
+
 
 @pytest.mark.parametrize(
-    "setting", ["SECRET_KEY", "ACADEMY_BADGE_SIGNING_KEY", "REDIS_URL", "MAIL_SERVER"]
+    "setting",
+    ["SECRET_KEY", "ACADEMY_BADGE_SIGNING_KEY", "REDIS_URL", "MAIL_SERVER", "ACADEMY_BASE_URL"],
 )
 def test_production_refuses_to_start_without_each_required_setting(
     tmp_path, database, monkeypatch, setting
 ):
-    for name in ("SECRET_KEY", "ACADEMY_BADGE_SIGNING_KEY", "REDIS_URL", "MAIL_SERVER"):
+    for name in REQUIRED:
         monkeypatch.delenv(name, raising=False)
     config = base_config(tmp_path, database, ACADEMY_ENV="production", MAIL_SERVER="smtp.test")
     config.pop("MAIL_BACKEND")  # the tests' in-memory outbox would stand in for a server
@@ -26,14 +35,15 @@ def test_production_refuses_to_start_without_each_required_setting(
 
 
 def test_production_names_every_missing_setting_at_once(tmp_path, database, monkeypatch):
-    for name in ("SECRET_KEY", "ACADEMY_BADGE_SIGNING_KEY", "REDIS_URL", "MAIL_SERVER"):
+    for name in REQUIRED:
         monkeypatch.delenv(name, raising=False)
     config = base_config(tmp_path, database, ACADEMY_ENV="production")
     for name in ("SECRET_KEY", "ACADEMY_BADGE_SIGNING_KEY", "REDIS_URL", "MAIL_BACKEND"):
         config.pop(name)
+    config.pop("ACADEMY_BASE_URL")
     with pytest.raises(ConfigError) as refused:
         create_app(config)
-    for name in ("SECRET_KEY", "ACADEMY_BADGE_SIGNING_KEY", "REDIS_URL", "MAIL_SERVER"):
+    for name in REQUIRED:
         assert f"{name} must be set" in str(refused.value)
 
 

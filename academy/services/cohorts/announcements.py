@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 
 from academy.extensions import db
-from academy.links import absolute_url
+from academy.mail import compose
 from academy.models import Announcement, Cohort, CohortMember, User
 from academy.services import ServiceError
 from academy.services.audit import record
@@ -47,13 +49,25 @@ def announcement_messages(cohort: Cohort, announcement: Announcement) -> list[Me
         .where(CohortMember.cohort_id == cohort.id, User.disabled_at.is_(None))
         .order_by(User.id)
     )
-    author = announcement.author.display_name if announcement.author else "Your trainer"
-    subject = f"[{cohort.name}] {announcement.subject}"
-    body = (
-        f"{announcement.body}\n\n— {author}, {cohort.name}\n\n"
-        f"See the cohort page: {absolute_url('cohorts.detail', cohort_id=cohort.id)}"
-    )
-    return [(email, subject, body) for email in recipients]
+    author = announcement.author
+    author_name = author.display_name if author is not None else "Your trainer"
+    # Replies go to the trainer who wrote it (while they have an account), not to the academy.
+    reply_to = author.email if author is not None and author.is_active else None
+    values = {
+        "cohort_name": cohort.name,
+        "cohort_id": cohort.id,
+        "title": announcement.subject,
+        "body": announcement.body,
+        "author": author_name,
+        "reply_to_trainer": reply_to is not None,
+    }
+    first = None
+    messages = []
+    for email in recipients:
+        # Rendered once: only the address differs from one member to the next.
+        first = first or compose(email, "cohort_announcement", reply_to=reply_to, **values)
+        messages.append(replace(first, to=email))
+    return messages
 
 
 def announcements_of(cohort: Cohort, limit: int = 20) -> list[Announcement]:

@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from academy.extensions import db
-from academy.links import absolute_url
+from academy.mail import compose
 from academy.models import Cohort, CohortInvite, CohortMember, User
 from academy.services import ServiceError, learning
 from academy.services.audit import record
@@ -207,30 +207,33 @@ def invite_by_email(cohort: Cohort, email: str, actor: User) -> tuple[CohortInvi
     )
     db.session.add(invite)
     db.session.flush()
-    message = (
+    message = compose(
         email,
-        f"You are invited to join {cohort.name} at the Organising Academy",
-        f"Hello,\n\n{actor.display_name} has invited you to join the cohort “{cohort.name}” "
-        f"({cohort.course.title}) at the {cohort.academy.full_name}.\n\n"
-        f"1. Create your account (you choose what we keep about you):\n"
-        f"   {absolute_url('auth.register')}\n"
-        f"2. Confirm it from the e-mail we send you, then follow this link to join:\n"
-        f"   {absolute_url('cohorts.join', key=invite.token)}\n\n"
-        f"The invitation works once and lasts {PERSONAL_INVITE_DAYS} days. If you did not "
-        "expect it, you can ignore this message: no account has been created for you.",
+        "cohort_invitation",
+        # The text says "reply to your trainer": a reply goes to the one who invited them.
+        reply_to=actor.email,
+        trainer_name=actor.display_name,
+        cohort_name=cohort.name,
+        course_title=cohort.course.title,
+        academy_name=cohort.academy.full_name,
+        token=invite.token,
+        days=PERSONAL_INVITE_DAYS,
     )
     return invite, message
 
 
 def added_message(cohort: Cohort, user: User, actor: User) -> Message:
-    return (
+    return compose(
         user.email,
-        f"You have been added to {cohort.name} at the Organising Academy",
-        f"Hello {user.display_name},\n\n{actor.display_name} has added you to the cohort "
-        f"“{cohort.name}” ({cohort.course.title}) at the {cohort.academy.full_name}, and "
-        f"enrolled you in the course.\n\nSee the cohort's sessions and news: "
-        f"{absolute_url('cohorts.detail', cohort_id=cohort.id)}\n\n"
-        "If you do not want to take part, reply to your trainer.",
+        "cohort_added",
+        # The text says "reply to your trainer": a reply goes to the one who added them.
+        reply_to=actor.email,
+        name=user.display_name,
+        trainer_name=actor.display_name,
+        cohort_name=cohort.name,
+        course_title=cohort.course.title,
+        academy_name=cohort.academy.full_name,
+        cohort_id=cohort.id,
     )
 
 

@@ -4,8 +4,6 @@ address (changed only once a link sent to the new address is followed)."""
 from __future__ import annotations
 
 from academy.extensions import db
-from academy.links import absolute_url
-from academy.mail import send_email
 from academy.models import User
 from academy.models.privacy import RequestKind
 from academy.services import ServiceError
@@ -43,6 +41,7 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
     The answer is the same whether or not the new address already has an account
     (that would reveal someone's membership); the new address is told either way.
     """
+    from academy.mail import send_template
     from academy.passwords import verify_password
     from academy.services import accounts
 
@@ -52,29 +51,18 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
     if new_email == user.email:
         raise ServiceError("That is already your e-mail address.")
     if accounts.find_user_by_email(new_email) is not None:
-        send_email(
-            new_email,
-            "Someone tried to move an account to this e-mail address",
-            "Someone asked to change the e-mail address of an Organising Academy account to "
-            "this one, but this address already has an account, so nothing was changed.",
-        )
+        send_template(new_email, "email_change_taken")
         return
     token = accounts._serializer("change-email").dumps(
         {"u": user.id, "e": new_email, "v": user.session_version}
     )
-    send_email(
-        new_email,
-        "Confirm your new e-mail address",
-        f"Hello {user.display_name},\n\nTo use this address for your Organising Academy "
-        f"account, follow this link within 24 hours:\n\n"
-        f"{absolute_url('account.confirm_email', token=token)}\n\n"
-        "If you did not ask for this, ignore this message and nothing will change.",
-    )
+    send_template(new_email, "email_change_confirm", name=user.display_name, token=token)
 
 
 def confirm_email_change(token: str) -> User:
     from itsdangerous import BadSignature, SignatureExpired
 
+    from academy.mail import send_template
     from academy.services import accounts
 
     try:
@@ -95,10 +83,5 @@ def confirm_email_change(token: str) -> User:
     request = open_request(user, RequestKind.CORRECTION, actor=user, note="e-mail address")
     complete_request(request, actor=user, audit=False)
     record("privacy.correct", actor=user, subject=user, fields=["e-mail address"])
-    send_email(
-        old,
-        "Your e-mail address has been changed",
-        "The e-mail address of your Organising Academy account has been changed. If you did "
-        "not do this, reply to this message at once.",
-    )
+    send_template(old, "email_changed")
     return user

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from academy.extensions import db
-from academy.formatting import long_date
+from academy.mail import Email, compose
 from academy.models import DataRequest, User
 from academy.models.privacy import RequestKind
 from academy.services import ServiceError
@@ -38,7 +38,7 @@ def can_extend(request: DataRequest, today: date) -> bool:
 
 def extend_request(
     request: DataRequest, *, actor: User, reason: str, today: date | None = None
-) -> tuple[str, str, str] | None:
+) -> Email | None:
     """Extend the deadline by two further months (UK GDPR Art. 12(3): where requests
     are complex or numerous), once, and return the e-mail that tells the member why,
     for `send_email` (None if the account has no e-mail address any more)."""
@@ -72,16 +72,14 @@ def extend_request(
     )
     if member is None or not member.email:
         return None
-    what = in_members_words(request.kind)
-    return (
+    return compose(
         member.email,
-        "Your data request: we need more time",
-        f"Hello {member.display_name},\n\nWe received your request {what} on "
-        f"{long_date(request.received_at)}. We need more time to complete it, "
-        f"because:\n\n{reason}\n\nThe law allows us two further months when a request is "
-        f"complex or we have many. We will complete it by {long_date(request.due_on)} at "
-        "the latest.\n\nIf you are unhappy with how we are handling your request, you can "
-        "complain to the Information Commissioner's Office (ico.org.uk).",
+        "data_request_extended",
+        name=member.display_name,
+        what=in_members_words(request.kind),
+        received_on=request.received_at,
+        due_on=request.due_on,
+        reason=reason,
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from academy.extensions import db
-from academy.mail import send_email
+from academy.mail import send_template
 from academy.models import Academy, Cohort, CohortMember, CohortTrainer, Role, User
 from academy.models.certificates import (
     Certificate,
@@ -36,6 +36,11 @@ NOTE_MAX = 1000
 def _require_academy(actor: User, academy: Academy) -> None:
     if not actor.has_role(Role.STAFF, Role.ADMIN) or not can_act_in(actor, academy.id):
         raise NotAllowed("Only the staff of an academy can change who trains in it.")
+
+
+def _send(member: User, template: str, academy: Academy) -> None:
+    # Queued now; it leaves once the caller commits (as every notice to a holder does).
+    send_template(member.email, template, name=member.display_name, academy_name=academy.full_name)
 
 
 def _clean_note(note: str | None, *, required: bool = False) -> str:
@@ -117,13 +122,7 @@ def promote(member: User, academy: Academy, *, actor: User, note: str = "") -> T
         trained_by=trainer_ids or None,
         note=note or None,
     )
-    send_email(
-        member.email,
-        f"You are now a trainer in {academy.full_name}",
-        f"Hello {member.display_name},\n\nCongratulations: {academy.full_name} has made you a "
-        "trainer. Next time you sign in you can run cohorts: create one for a course, invite "
-        "members and follow their progress.\n\nThank you for passing on what you have learned.",
-    )
+    _send(member, "trainer_promoted", academy)
     db.session.flush()
     return promotion
 
@@ -156,13 +155,7 @@ def decline(member: User, academy: Academy, *, actor: User, note: str) -> Traine
         target=academy.full_name,
         note=note,
     )
-    send_email(
-        member.email,
-        f"About becoming a trainer in {academy.full_name}",
-        f"Hello {member.display_name},\n\n{academy.full_name} has considered you for the "
-        "trainer role and has not made you a trainer for now. Your Train the trainer "
-        "certificate is unaffected. Your academy's staff will be glad to talk it through.",
-    )
+    _send(member, "trainer_declined", academy)
     db.session.flush()
     return decision
 
@@ -188,11 +181,5 @@ def demote(member: User, academy: Academy, *, actor: User, note: str = "") -> No
         target=academy.full_name,
         note=note or None,
     )
-    send_email(
-        member.email,
-        f"Your trainer role in {academy.full_name}",
-        f"Hello {member.display_name},\n\n{academy.full_name} has ended your trainer role. "
-        "Your certificates and your own learning are unaffected. If you have questions, "
-        "contact your academy's staff.",
-    )
+    _send(member, "trainer_demoted", academy)
     db.session.flush()
