@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from academy import jobs
+from academy import jobs, mail
 from academy.database import unit_of_work
 from academy.extensions import db
-from academy import mail
 from academy.models import User
 from academy.services import ServiceError, accounts
 from academy.services.cohorts import send_later
