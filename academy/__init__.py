@@ -10,10 +10,26 @@ from academy import paths
 from academy.config import defaults, finalise
 
 
+class Academy(Flask):
+    """Flask, with each request's before-request hooks and view run again once when the
+    database connection was dropped under them before anything was committed
+    (academy/database.py, `retry_on_disconnect`)."""
+
+    def preprocess_request(self):
+        from academy.database import retry_on_disconnect
+
+        return retry_on_disconnect(super().preprocess_request)
+
+    def dispatch_request(self):
+        from academy.database import retry_on_disconnect
+
+        return retry_on_disconnect(super().dispatch_request)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the application: defaults, instance config, environment, then `config`."""
     config = dict(config or {})
-    app = Flask(
+    app = Academy(
         __name__,
         # An installed package's default instance folder is inside its virtualenv;
         # production names one (absolute) outside it, e.g. /var/lib/academy.
@@ -39,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     from academy import database
 
     database.configure_engines(app)
+    database.install_retry(app)
     migrate.init_app(app, db, directory=str(paths.MIGRATIONS_DIR))
     # Then the request-level guards: sessions, CSRF on every POST, rate limits.
     from academy import sessions
@@ -100,6 +117,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(cohorts_bp)
     from academy.learn import bp as learn_bp
+    from academy.training import bp as training_bp
+
+    app.register_blueprint(training_bp)
 
     app.register_blueprint(learn_bp)
     from academy.staff import bp as staff_bp

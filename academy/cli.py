@@ -103,6 +103,9 @@ def _register_subcommands() -> None:
     from academy.staff.cli import certificates_cli
 
     academy_cli.add_command(certificates_cli)
+    from academy.training.cli import training_cli
+
+    academy_cli.add_command(training_cli)
     from academy.ops.cli import register as register_ops
 
     register_ops(academy_cli)

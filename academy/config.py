@@ -108,6 +108,10 @@ def defaults(instance_path: str) -> dict:
         "ITEM_ANALYSIS_INLINE_ATTEMPTS": 5000,
         "ITEM_ANALYSIS_MIN_ATTEMPTS": 20,
         "ITEM_ANALYSIS_MIN_ANSWER_COUNT": 5,
+        # Where REDIS_URL is set: how often (at most) each web process looks for
+        # certificate batches asked for while the queue was down, and queues them
+        # (academy/ops/sweep.py); 0: never (the worker still does at its start).
+        "ACADEMY_QUEUE_SWEEP_SECONDS": 30,
     }
 
 
@@ -146,10 +150,22 @@ def finalise(config: dict, instance_path: str) -> None:
         options.pop("pool_pre_ping", None)
         config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
+    # Redis is a dependency the site survives (issue 23; README, "When Redis is down"):
+    # with its store unreachable the rate limiter counts in this process's memory
+    # (the same limits, per process; logged once) and goes back to Redis when it
+    # answers again. Errors past that are logged, never a 500.
+    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     # One cache for every worker where there is Redis; otherwise each process keeps its own.
     if config["REDIS_URL"]:
+        # A Redis that hangs must not hang the pages: give up on it after two seconds.
+        timeouts = {"socket_connect_timeout": 2, "socket_timeout": 2}
+        if config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+            config.setdefault("RATELIMIT_STORAGE_OPTIONS", timeouts)
         config.setdefault("CACHE_TYPE", "RedisCache")
         config.setdefault("CACHE_REDIS_URL", config["REDIS_URL"])
+        if config["CACHE_TYPE"] in ("RedisCache", "flask_caching.backends.RedisCache"):
+            config.setdefault("CACHE_OPTIONS", timeouts)
     else:
         config.setdefault("CACHE_TYPE", "SimpleCache")
     config.setdefault("CACHE_KEY_PREFIX", "academy-cache:")

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.exc import InvalidatePoolError, OperationalError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from academy.extensions import db
@@ -158,8 +158,10 @@ def _postgres_checkin(dbapi_connection, connection_record) -> None:
 # verification page costs with the database on the same machine (bench/findings.md).
 # A connection given back moments ago was working moments ago, so only one that has
 # been idle for DATABASE_IDLE_PING_SECONDS is pinged. If the server goes away while
-# connections are busy, the request using each fails, as it would with pool_pre_ping;
-# SQLAlchemy then discards the whole pool and the next requests connect afresh.
+# connections are busy (or were used moments ago), the statement using each fails, as
+# it would with pool_pre_ping; SQLAlchemy then discards the whole pool, and the request
+# is run again on a new connection if it had committed nothing (`retry_on_disconnect`,
+# below).
 
 _LAST_USED = "academy.last_used"
 
@@ -361,3 +363,55 @@ def _transaction_ended(session: Session, transaction: SessionTransaction) -> Non
             failure = failure or error
     if failure is not None:
         raise failure
+
+
+# A dropped connection: the request tried again, once -------------------------------------
+#
+# PostgreSQL drops connections when it restarts, fails over, or an administrator ends
+# them. The idle ping above catches a connection that sat idle; one dropped while in use,
+# or moments after its last use, fails at its next statement. SQLAlchemy then marks it,
+# and every connection pooled before it, as dead. If the request has committed nothing
+# yet, nothing it did has happened: it is run again, once, on a fresh connection
+# (`retry_on_disconnect`). If it had committed, running it again could do twice what
+# it did once: the person is told the site could not finish and to check and retry
+# (503, `disconnected`), never shown a 500.
+
+_COMMITTED = "academy_committed"
+
+
+def _note_commit(session: Session) -> None:  # noqa: ARG001
+    if has_request_context():
+        setattr(g, _COMMITTED, True)
+
+
+def dropped(error: BaseException) -> bool:
+    """Did this error come from a connection the database server dropped?"""
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def retry_on_disconnect(step: Callable[[], Any]) -> Any:
+    """Run `step` (a request's before-request hooks, or its view); if the database
+    connection was dropped under it and nothing has been committed in this request,
+    roll back and run it once more, on a new connection."""
+    try:
+        return step()
+    except DBAPIError as error:
+        if not dropped(error) or g.get(_COMMITTED, False):
+            raise
+        log.warning("The database connection was dropped; running %s again", request.path)
+        db.session.rollback()
+        return step()
+
+
+DISCONNECTED = (
+    "We lost our connection to the database while finishing this. If you were saving "
+    "something, please check whether it was saved before trying again."
+)
+
+
+def install_retry(app: Flask) -> None:  # noqa: ARG001 - called as every extension is
+    """Note each request's commits, so that `retry_on_disconnect` knows whether it may
+    run the request again. (A dropped connection that cannot be retried answers 503:
+    academy/errors.py.)"""
+    if not event.contains(Session, "after_commit", _note_commit):
+        event.listen(Session, "after_commit", _note_commit)

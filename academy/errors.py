@@ -6,8 +6,11 @@ import logging
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from academy.database import DISCONNECTED, dropped
+from academy.extensions import db
 from academy.services import security_log
 
 log = logging.getLogger("academy.errors")
@@ -32,6 +35,10 @@ MESSAGES = {
         "Too many attempts",
         "For your security we have paused this for a while. Please wait a few minutes and "
         "try again.",
+    ),
+    503: (
+        "Sorry, we could not finish that just now",
+        "Please try again in a moment.",
     ),
     500: (
         "Sorry, something went wrong on our side",
@@ -72,6 +79,16 @@ def init_app(app: Flask) -> None:
             given = error.description if error.description != type(error).description else None
             return render_error(error.code, given)
         return error
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError):
+        # A connection dropped after this request had committed (before, it is run
+        # again: academy/database.py): say so plainly rather than show a 500.
+        if not dropped(error):
+            raise error
+        db.session.rollback()
+        log.warning("The database connection was dropped after a commit: %s", request.path)
+        return render_error(503, DISCONNECTED)
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):

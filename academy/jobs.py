@@ -20,6 +20,13 @@ again after RETRY_INTERVALS. When the last attempt fails,
 `retries.give_up` (a dotted path) is called with the error, the number of
 attempts and the job's own arguments, so the failure is recorded, never silent;
 the exception never reaches the code that queued the job.
+
+Redis is a dependency the site survives (issue 23). When the queue cannot be
+reached, `enqueue` runs the job in a thread of this process instead, as it
+does where there is no Redis at all (an e-mail still goes); a caller whose work
+must not run in a web process (a certificate batch) passes `in_process=False`
+and gets `QueueUnavailable`, and leaves its work marked as waiting for the
+queue. The outage is logged once, and its end once.
 """
 
 from __future__ import annotations
@@ -47,6 +54,12 @@ RUN_JOB = "academy.worker.run_job"
 RETRY_INTERVALS = (30, 120, 600)
 # The app jobs run in, in a worker process (set by `flask academy worker`).
 worker_app: Flask | None = None
+# Seconds to wait for Redis before counting it as down: a page must not hang on it.
+REDIS_TIMEOUT = 2.0
+
+
+class QueueUnavailable(RuntimeError):
+    """The job queue (Redis) cannot be reached: nothing was queued."""
 
 
 @dataclass(frozen=True)
@@ -68,23 +81,39 @@ def resolve(path: str) -> Callable:
 
 
 def enqueue(
-    path: str, *args: object, retries: Retries | None = None, **kwargs: object
+    path: str,
+    *args: object,
+    retries: Retries | None = None,
+    in_process: bool = True,
+    **kwargs: object,
 ) -> str | None:
     """Run `path(*args, **kwargs)` in the background once the caller's transaction commits
     (at once if it has nothing to commit; never if it rolls back). The RQ job id if it
-    was queued at once; None if it waits for the commit, or runs in this process."""
+    was queued at once; None if it waits for the commit, or runs in this process.
+
+    With the queue down: run in a thread here, or (`in_process=False`) raise
+    QueueUnavailable, nothing having been queued. Such a caller queues with nothing
+    left to commit (after its unit of work), so that the error reaches it.
+    """
     app = current_app._get_current_object()
     base = base_url()  # now: the request that queues it may be over by the commit
-    return when_committed(lambda: _start(app, base, path, args, kwargs, retries))
+    return when_committed(lambda: _start(app, base, path, args, kwargs, retries, in_process))
 
 
 def _start(
-    app: Flask, base: str, path: str, args: tuple, kwargs: dict, retries: Retries | None
+    app: Flask,
+    base: str,
+    path: str,
+    args: tuple,
+    kwargs: dict,
+    retries: Retries | None,
+    in_process: bool,
 ) -> str | None:
     if app.config.get("ACADEMY_JOBS_INLINE"):
         run_with_retries(path, args, kwargs, retries)
         return None
     if app.config.get("REDIS_URL"):
+        from redis import RedisError
         from rq import Retry
 
         if retries is not None:
@@ -94,10 +123,17 @@ def _start(
             delays = list(app.config.get("JOB_RETRY_INTERVALS", RETRY_INTERVALS))
             give_up, attempts = None, len(delays) + 1
         retry = Retry(max=len(delays), interval=delays) if delays else None
-        job = queue(app).enqueue(
-            RUN_JOB, path, args, kwargs, base, give_up, attempts, job_timeout=600, retry=retry
-        )
-        return job.id
+        try:
+            job = queue(app).enqueue(
+                RUN_JOB, path, args, kwargs, base, give_up, attempts, job_timeout=600, retry=retry
+            )
+        except RedisError as error:
+            _note_down(app, error)
+            if not in_process:
+                raise QueueUnavailable(str(error)) from error
+        else:
+            _note_up(app)
+            return job.id
 
     def in_thread() -> None:
         try:
@@ -181,12 +217,36 @@ def gave_up(
             log.exception("recording the failure of %s failed too", path)
 
 
-def queue(app: Flask):
-    """The RQ queue jobs go to (REDIS_URL must be set)."""
+def redis_connection(app: Flask):
+    """The process's connection to REDIS_URL, with timeouts (made once)."""
     from redis import Redis
-    from rq import Queue
 
     connection = app.extensions.get("academy_redis")
     if connection is None:
-        connection = app.extensions["academy_redis"] = Redis.from_url(app.config["REDIS_URL"])
-    return Queue("academy", connection=connection)
+        connection = app.extensions["academy_redis"] = Redis.from_url(
+            app.config["REDIS_URL"],
+            socket_connect_timeout=REDIS_TIMEOUT,
+            socket_timeout=REDIS_TIMEOUT,
+        )
+    return connection
+
+
+def queue(app: Flask):
+    """The RQ queue jobs go to (REDIS_URL must be set)."""
+    from rq import Queue
+
+    return Queue("academy", connection=redis_connection(app))
+
+
+_DOWN = "academy_queue_down"
+
+
+def _note_down(app: Flask, error: Exception) -> None:
+    if not app.extensions.get(_DOWN):
+        app.extensions[_DOWN] = True
+        log.warning("The job queue (Redis) cannot be reached, degraded until it is: %s", error)
+
+
+def _note_up(app: Flask) -> None:
+    if app.extensions.pop(_DOWN, None):
+        log.info("The job queue (Redis) is reachable again")

@@ -50,9 +50,18 @@ class Email:
     text: str
     html: str
     reply_to: str | None = None
+    # Files sent with it: (file name, content as text, MIME type), e.g. a calendar file.
+    attachments: tuple[tuple[str, str, str], ...] = ()
 
 
-def compose(to: str, template: str, *, reply_to: str | None = None, **context: object) -> Email:
+def compose(
+    to: str,
+    template: str,
+    *,
+    reply_to: str | None = None,
+    attachments: tuple[tuple[str, str, str], ...] = (),
+    **context: object,
+) -> Email:
     """Render `email/<template>.txt` and `.html` with `context`, now.
 
     Templates see `absolute_url`, `base_url` and `subject` besides `context`; they
@@ -66,7 +75,7 @@ def compose(to: str, template: str, *, reply_to: str | None = None, **context: o
     values["subject"] = " ".join(subject.split())
     text = text_template.render(values).strip() + "\n"
     html = env.get_template(f"{TEMPLATES}/{template}.html").render(values)
-    return Email(to, template, values["subject"], text, html, reply_to)
+    return Email(to, template, values["subject"], text, html, reply_to, attachments)
 
 
 def send(*emails: Email) -> None:
@@ -111,6 +120,8 @@ def _message(email: dict, connection=None) -> EmailMultiAlternatives:
         connection=connection,
     )
     message.attach_alternative(email["html"], "text/html")
+    for name, content, mimetype in email.get("attachments") or ():
+        message.attach(name, content, mimetype)
     return message
 
 
@@ -137,7 +148,12 @@ def deliver_many(emails: list[dict]) -> None:
         log.warning("mail server unavailable (%s); each message will retry", error)
         failed.extend(pending)
     if failed:
-        send(*(Email(**email) for email in failed))
+        send(*(Email(**{**email, "attachments": _tuples(email)}) for email in failed))
+
+
+def _tuples(email: dict) -> tuple[tuple[str, str, str], ...]:
+    # Through Redis a tuple comes back as a list.
+    return tuple(tuple(item) for item in email.get("attachments") or ())
 
 
 def give_up(error: BaseException, attempts: int, email: dict) -> None:

@@ -11,6 +11,7 @@ from flask_login import current_user
 # Entries whose blueprint is not registered are left out.
 NAV = (
     ("Courses", "learn.catalogue", None),
+    ("Find training", "training.find", None),
     ("My learning", "learn.dashboard", "signed-in"),
     ("Cohorts", "cohorts.index", {"trainer", "staff", "admin"}),
     ("Staff", "staff.index", {"staff", "admin"}),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask
-from flask_login import LoginManager
+from flask import Flask, request
+from flask_login import LoginManager, current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
@@ -42,3 +42,11 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
     login_manager.login_message_category = "info"
     # Guards against a stolen cookie being used from elsewhere.
     login_manager.session_protection = "basic"
+
+    @app.before_request
+    def _load_person() -> None:
+        # Loaded before the view rather than by the first after-request hook that asks
+        # (every page's Cache-Control does): a database connection dropped under this
+        # query is then replaced and the request run again (academy/database.py).
+        if request.endpoint != "static":
+            current_user._get_current_object()

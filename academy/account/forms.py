@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -10,6 +10,17 @@ from academy.services.equality import Question
 class DetailsForm(FlaskForm):
     display_name = display_name_field()
     show_name_on_verification = BooleanField("Show my name to people who check my certificates")
+
+
+class TrainingPreferencesForm(FlaskForm):
+    region = SelectField(
+        "Your region",
+        description="We show you training there (and online) first. Leave it unset if you prefer.",
+        default="",
+    )
+    session_reminders = BooleanField(
+        "E-mail me a reminder, with a calendar file, the day before each session of my cohorts"
+    )
 
 
 class EmailForm(FlaskForm):

@@ -8,14 +8,17 @@ from academy.account.forms import (
     DetailsForm,
     EmailForm,
     ExportForm,
+    TrainingPreferencesForm,
     WithdrawForm,
     equality_form,
 )
 from academy.auth.forms import ConfirmForm
 from academy.database import unit_of_work
-from academy.extensions import limiter
+from academy.extensions import db, limiter
+from academy.models import Academy
 from academy.passwords import verify_password
-from academy.services import ServiceError, access_log, equality, privacy
+from academy.services import ServiceError, access_log, equality, preferences, privacy
+from academy.services.academies import all_academies
 from academy.timeutil import utcnow
 
 
@@ -30,6 +33,9 @@ def index():
         describe=access_log.describe,
         requests=privacy.requests_of(current_user),
         request_words=privacy.in_members_words,
+        user_region=db.session.get(Academy, current_user.home_academy_id).name
+        if current_user.home_academy_id
+        else None,
     )
 
 
@@ -51,6 +57,30 @@ def details():
             flash("Your details have been updated." if changed else "Nothing changed.", "success")
             return redirect(url_for("account.index"))
     return render_template("account/details.html", form=form)
+
+
+@bp.route("/training", methods=["GET", "POST"])
+@signed_in
+def training_preferences():
+    form = TrainingPreferencesForm()
+    form.region.choices = [("", "Not set")] + [(str(a.id), a.name) for a in all_academies()]
+    if not form.is_submitted():
+        form.region.data = str(current_user.home_academy_id or "")
+        form.session_reminders.data = current_user.session_reminders
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                changed = preferences.set_training_preferences(
+                    current_user,
+                    home_academy_id=int(form.region.data) if form.region.data else None,
+                    session_reminders=form.session_reminders.data,
+                )
+        except ServiceError as error:
+            form.region.errors.append(str(error))
+        else:
+            flash("Your training choices are saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("account.index"))
+    return render_template("account/training.html", form=form), (400 if form.errors else 200)
 
 
 @bp.route("/email", methods=["GET", "POST"])

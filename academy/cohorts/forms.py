@@ -1,6 +1,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     IntegerField,
     RadioField,
@@ -89,6 +90,17 @@ class CohortEditForm(FlaskForm):
         ],
     )
     co_trainers = MultiCheckboxField("Co-trainers", coerce=int, validate_choice=False)
+
+    is_open = BooleanField("Open: list it on Find training so members can sign themselves up")
+    town = StringField(
+        "Town or city",
+        description="Shown on Find training for in-person and blended cohorts.",
+        validators=[Length(max=120, message="Use at most 120 characters.")],
+    )
+    region_only = BooleanField(
+        "Only members in this academy's region may sign up (others can still see it)"
+    )
+    signup_closed = BooleanField("Sign-up closed: take no more sign-ups")
 
 
 class CohortForm(CohortEditForm):

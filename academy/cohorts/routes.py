@@ -163,6 +163,10 @@ def _details(form: CohortEditForm) -> service.CohortDetails:
         capacity=form.capacity.data,
         min_attendance_percent=form.min_attendance_percent.data,
         inactive_after_days=form.inactive_after_days.data,
+        is_open=form.is_open.data,
+        signup_closed=form.signup_closed.data,
+        region_only=form.region_only.data,
+        town=form.town.data or "",
     )
 
 
@@ -485,11 +489,15 @@ def withdraw_sign_off(cohort_id: int, user_id: int):
 @bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
 @roles_required(*MANAGERS)
 def remove_member(cohort_id: int, user_id: int):
+    offers = []  # the freed place, offered to the waiting list once committed
+
     def act(cohort, user_id, actor):
-        service.remove_member(cohort, user_id, actor)
+        offers.extend(service.remove_member(cohort, user_id, actor))
         return "Removed from the cohort. Their own progress in the course is kept."
 
-    return _member_action(cohort_id, user_id, act)
+    response = _member_action(cohort_id, user_id, act)
+    service.send_later(offers)
+    return response
 
 
 @bp.route("/cohorts/<int:cohort_id>/leave", methods=["GET", "POST"])
@@ -502,7 +510,8 @@ def leave(cohort_id: int):
     if form.validate_on_submit():
         try:
             with unit_of_work():
-                service.leave_cohort(cohort, current_user)
+                offers = service.leave_cohort(cohort, current_user)
+                service.send_later(offers)
         except ServiceError as error:
             flash(str(error), "error")
             return redirect(url_for("cohorts.detail", cohort_id=cohort.id))

@@ -1,9 +1,10 @@
 """Catalogue, course pages, lessons, quizzes, images and the member's dashboard.
 
-Each view loads what it names (404 for an unknown or retired slug), checks the
-member may have it (an active enrolment for lessons, quizzes and images; other
-members' attempts are not addressable at all), then acts through
-`academy.services.learning` and commits once.
+Each view loads what it names (404 for an unknown or retired slug), then acts
+through `academy.services.learning`, which applies the enrolment rule to every
+lesson and quiz action and raises `learning.NotEnrolled` for a member not taking
+the course (never enrolled, or left): every such view answers it the same way,
+with `_not_enrolled`. Other members' attempts are not addressable at all.
 """
 
 from __future__ import annotations
@@ -61,7 +62,11 @@ def _module_or_404(course: CourseOutline, slug: str) -> ModuleOutline:
 
 
 def _not_enrolled(course: CourseOutline):
-    """Content of a course the member is not taking: say why and what to do, serve nothing."""
+    """Content of a course the member is not taking: say why and what to do, serve nothing.
+
+    The one answer to `learning.NotEnrolled`, whatever the action (the service
+    raises it before it writes anything, so there is nothing to roll back).
+    """
     missing = learning.missing_prerequisites(current_user, course)
     enrolment = learning.enrolment_for(current_user.id, course.id)
     return (
@@ -227,8 +232,9 @@ def _current_lesson(course: CourseOutline, lesson_slug: str) -> LessonOutline:
 def lesson(course_slug: str, lesson_slug: str):
     course = _course_or_404(course_slug)
     lesson = _current_lesson(course, lesson_slug)
-    progress = learning.course_progress(current_user, course)
-    if not progress.enrolled:
+    try:
+        progress = learning.reading_progress(current_user, course)
+    except learning.NotEnrolled:
         return _not_enrolled(course)
     return _lesson_page(course, lesson, progress)
 
@@ -241,13 +247,14 @@ def complete_lesson(course_slug: str, lesson_slug: str):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    enrolment = learning.active_enrolment(current_user.id, course.id)
-    if enrolment is None:
-        return _not_enrolled(course)
-    was_complete = enrolment.completed_at is not None
+    # Read to tell "you have completed the course" apart; the service decides who may.
+    enrolment = learning.enrolment_for(current_user.id, course.id)
+    was_complete = enrolment is not None and enrolment.completed_at is not None
     try:
         with unit_of_work():
             learning.complete_lesson(current_user, lesson)
+    except learning.NotEnrolled:
+        return _not_enrolled(course)
     except ServiceError as error:
         flash(str(error), "error")
         return redirect(lesson.url, 303)
@@ -267,10 +274,11 @@ def media(course_slug: str, module_slug: str, filename: str):
     course = _course_or_404(course_slug)
     module = _module_or_404(course, module_slug)
     # Enrolled members, and staff previewing the course (academy.learn.preview).
-    if learning.active_enrolment(current_user.id, course.id) is None and not (
-        current_user.has_role(*PREVIEWERS)
-    ):
-        abort(403)
+    try:
+        learning.require_enrolment(current_user, course.id)
+    except learning.NotEnrolled:
+        if not current_user.has_role(*PREVIEWERS):
+            abort(403)
     path = image_path(
         Path(current_app.config["ACADEMY_CURRICULUM_DIR"]), module.source_path, filename
     )
@@ -299,9 +307,10 @@ def _quiz_context(
 @signed_in
 def quiz(course_slug: str, module_slug: str):
     course, quiz, module = _quiz_context(course_slug, module_slug)
-    if learning.active_enrolment(current_user.id, course.id) is None:
+    try:
+        attempts = learning.quiz_attempts(current_user, quiz)
+    except learning.NotEnrolled:
         return _not_enrolled(course)
-    attempts = learning.attempts_for(current_user.id, quiz.id)
     status = learning.quiz_status(quiz, attempts)
     pool = db.session.scalar(
         select(func.count(Question.id)).where(
@@ -328,11 +337,11 @@ def start_attempt(course_slug: str, module_slug: str):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    if learning.active_enrolment(current_user.id, course.id) is None:
-        return _not_enrolled(course)
     try:
         with unit_of_work():
             attempt = learning.start_attempt(current_user, quiz)
+    except learning.NotEnrolled:
+        return _not_enrolled(course)
     except ServiceError as error:
         flash(str(error), "error")
         return redirect(module.quiz.url, 303)
@@ -344,8 +353,9 @@ def _attempt_url(course: CourseOutline, module: ModuleOutline, number: int) -> s
 
 
 def _attempt_or_404(quiz: QuizOutline, number: int):
-    # Looked up among the member's own attempts only: another member's is a 404.
-    attempt = learning.attempt_by_number(current_user.id, quiz.id, number)
+    """The member's own attempt (another member's is a 404); NotEnrolled (from the
+    service) unless they are taking the course."""
+    attempt = learning.own_attempt(current_user, quiz, number)
     if attempt is None:
         abort(404)
     return attempt
@@ -383,7 +393,6 @@ def _review_page(course, quiz, module, attempt):
         revealed=learning.answers_revealed(attempt, status),
         policy=attempt.snapshot["quiz"].get("review", "after-pass"),
         items=learning.review(attempt, status),
-        enrolled=learning.active_enrolment(current_user.id, course.id) is not None,
         form=ActionForm(),
     )
 
@@ -392,11 +401,12 @@ def _review_page(course, quiz, module, attempt):
 @signed_in
 def attempt(course_slug: str, module_slug: str, number: int):
     course, quiz, module = _quiz_context(course_slug, module_slug)
-    attempt = _attempt_or_404(quiz, number)
+    try:
+        attempt = _attempt_or_404(quiz, number)
+    except learning.NotEnrolled:
+        return _not_enrolled(course)
     if attempt.submitted_at is not None:
         return _review_page(course, quiz, module, attempt)
-    if learning.active_enrolment(current_user.id, course.id) is None:
-        return _not_enrolled(course)
     return _attempt_form(course, quiz, module, attempt)
 
 
@@ -404,7 +414,10 @@ def attempt(course_slug: str, module_slug: str, number: int):
 @signed_in
 def submit_attempt(course_slug: str, module_slug: str, number: int):
     course, quiz, module = _quiz_context(course_slug, module_slug)
-    attempt = _attempt_or_404(quiz, number)
+    try:
+        attempt = _attempt_or_404(quiz, number)
+    except learning.NotEnrolled:
+        return _not_enrolled(course)
     form = AnswersForm()
     if not form.validate_on_submit():
         abort(400)
@@ -421,6 +434,8 @@ def submit_attempt(course_slug: str, module_slug: str, number: int):
             # whole row again, snapshot and all, in a second transaction.
             passed, score = attempt.passed, attempt.score
             url = _attempt_url(course, module, attempt.number)
+    except learning.NotEnrolled:
+        return _not_enrolled(course)
     except learning.AlreadySubmitted as error:
         flash(f"{error} Your answers were recorded the first time; here is the result.", "warning")
         return redirect(_attempt_url(course, module, attempt.number), 303)

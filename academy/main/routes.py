@@ -1,9 +1,8 @@
-from flask import jsonify, render_template
-from sqlalchemy import text
+from flask import current_app, jsonify, render_template
 
 from academy.access import public
-from academy.extensions import db
 from academy.main.blueprint import bp
+from academy.ops.health import report
 
 
 @bp.get("/")
@@ -21,6 +20,9 @@ def privacy():
 @bp.get("/healthz")
 @public
 def health():
-    """For load balancers: the process answers and the database is reachable."""
-    db.session.execute(text("SELECT 1"))
-    return jsonify(status="ok")
+    """For load balancers and monitors: each component, and 503 when one is down."""
+    body, status = report(current_app._get_current_object())
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -16,6 +16,10 @@ from academy.models.cohorts import (  # noqa: F401
     CohortMember,
     CohortSession,
     CohortTrainer,
+    CourseEvaluation,
+    SessionFeedback,
+    SessionReminder,
+    WaitingPlace,
 )
 from academy.models.content import (  # noqa: F401
     Course,
@@ -33,7 +37,14 @@ from academy.models.equality import (  # noqa: F401
 )
 from academy.models.learning import Enrolment, LessonCompletion, QuizAttempt  # noqa: F401
 from academy.models.mail import MailFailure  # noqa: F401
-from academy.models.people import Academy, AcademyRole, Role, User, UserRole  # noqa: F401
+from academy.models.people import (  # noqa: F401
+    Academy,
+    AcademyRole,
+    Role,
+    User,
+    UserRole,
+    within_academies,
+)
 from academy.models.privacy import (  # noqa: F401
     AccessLogEntry,
     DataRequest,

@@ -151,6 +151,9 @@ class Certificate(db.Model):
 
 
 class BatchStatus(enum.StrEnum):
+    # Asked for while the job queue could not be reached: started by the sweep
+    # (academy/ops/sweep.py) as soon as it can be.
+    WAITING = "waiting"
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
@@ -210,6 +213,20 @@ class CertificateBatch(db.Model):
     @property
     def finished(self) -> bool:
         return self.status in (BatchStatus.DONE, BatchStatus.FAILED)
+
+    @property
+    def state(self) -> str:
+        """Where the batch stands, in words, for its page (and the page's live updates)."""
+        if self.finished:
+            return "Finished"
+        if self.status == BatchStatus.WAITING:
+            return (
+                "Waiting to start (the background queue cannot be reached just now; "
+                "it starts by itself when it is back)"
+            )
+        if self.status == BatchStatus.QUEUED:
+            return "Waiting to start"
+        return "Working"
 
 
 class PromotionDecision(enum.StrEnum):

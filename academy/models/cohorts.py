@@ -63,12 +63,23 @@ class Cohort(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Open cohorts are listed on the public "Find training" page and members sign
+    # themselves up (academy/services/cohorts/open_signup.py).
+    is_open: Mapped[bool] = mapped_column(default=False)
+    # The trainer stopped taking sign-ups (the listing stays, saying so).
+    signup_closed: Mapped[bool] = mapped_column(default=False)
+    # Only members whose region is this cohort's academy may sign up.
+    region_only: Mapped[bool] = mapped_column(default=False)
+    # Where an in-person or blended cohort meets, for the listing's "where".
+    town: Mapped[str] = mapped_column(sa.String(120), default="")
 
     academy: Mapped[Academy] = relationship(lazy="joined")
     course: Mapped[Course] = relationship(lazy="joined")
     trainer_links: Mapped[list[CohortTrainer]] = relationship(
         back_populates="cohort", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    __table_args__ = (sa.Index("ix_cohorts_open_ends_on", "is_open", "ends_on"),)
 
     def __repr__(self) -> str:
         return f"<Cohort {self.id} {self.name!r}>"
@@ -86,11 +97,9 @@ class Cohort(db.Model):
         """Admins, staff of its academy, and its own trainers (while still trainers there)."""
         if not user.is_authenticated:
             return False
-        if user.has_role(Role.ADMIN):
+        if user.acts_in(self.academy_id, Role.STAFF):
             return True
-        if self.academy_id in user.academy_ids(Role.STAFF):
-            return True
-        return user.id in self.trainer_ids and self.academy_id in user.academy_ids(Role.TRAINER)
+        return user.id in self.trainer_ids and user.acts_in(self.academy_id, Role.TRAINER)
 
     def is_member(self, user: User) -> bool:
         if not user.is_authenticated:
@@ -110,13 +119,13 @@ class Cohort(db.Model):
     @classmethod
     def managed_by(cls, user: User) -> sa.ColumnElement[bool]:
         """SQL filter: the cohorts `user` may manage (see `can_manage`)."""
-        if user.has_role(Role.ADMIN):
+        if user.acts_everywhere:
             return sa.true()
         runs = sa.and_(
             cls.id.in_(sa.select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == user.id)),
-            cls.academy_id.in_(user.academy_ids(Role.TRAINER) or {-1}),
+            user.academy_filter(cls.academy_id, Role.TRAINER),
         )
-        return sa.or_(cls.academy_id.in_(user.academy_ids(Role.STAFF) or {-1}), runs)
+        return sa.or_(user.academy_filter(cls.academy_id, Role.STAFF), runs)
 
     @classmethod
     def visible_to(cls, user: User) -> sa.ColumnElement[bool]:
@@ -212,6 +221,8 @@ class CohortSession(db.Model):
     """A live session of a cohort, in person or online."""
 
     __tablename__ = "cohort_sessions"
+    # A cohort's next session (Find training, reminders) without reading its others.
+    __table_args__ = (sa.Index("ix_cohort_sessions_cohort_starts", "cohort_id", "starts_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(
@@ -261,3 +272,95 @@ class Announcement(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     author: Mapped[User | None] = relationship(lazy="joined")
+
+
+class WaitingPlace(db.Model):
+    """A member waiting for a place in a full open cohort, in order of joining the list.
+
+    When a place frees, the first waiting member without an offer is offered it
+    (`offered_at`) until `offer_expires_at`; an offer that lapses is dropped and the
+    next person is offered the place.
+    """
+
+    __tablename__ = "cohort_waiting_places"
+    __table_args__ = (sa.UniqueConstraint("cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    user: Mapped[User] = relationship(lazy="raise")
+
+
+class SessionFeedback(db.Model):
+    """A member's rating of a session they attended (1-5 on each question) and a comment."""
+
+    __tablename__ = "session_feedback"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "user_id"),
+        sa.CheckConstraint(
+            "clear BETWEEN 1 AND 5 AND useful BETWEEN 1 AND 5 AND well_run BETWEEN 1 AND 5"
+            " AND recommend BETWEEN 1 AND 5",
+            name="scale",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cohort_sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    clear: Mapped[int]
+    useful: Mapped[int]
+    well_run: Mapped[int]
+    recommend: Mapped[int]
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session: Mapped[CohortSession] = relationship(lazy="raise")
+
+
+class CourseEvaluation(db.Model):
+    """A member's short evaluation of a course they completed in a cohort."""
+
+    __tablename__ = "course_evaluations"
+    __table_args__ = (
+        sa.UniqueConstraint("cohort_id", "user_id"),
+        sa.CheckConstraint(
+            "overall BETWEEN 1 AND 5 AND recommend BETWEEN 1 AND 5",
+            name="scale",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    overall: Mapped[int]
+    recommend: Mapped[int]
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cohort: Mapped[Cohort] = relationship(lazy="raise")
+
+
+class SessionReminder(db.Model):
+    """The reminder e-mail sent to a member for a session, so it is sent once."""
+
+    __tablename__ = "session_reminders"
+
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cohort_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -95,7 +95,19 @@ class QuizAttempt(db.Model):
 
     __tablename__ = "quiz_attempts"
     __table_args__ = (
+        # Numbers run 1, 2, 3 … and the service never gives one past the quiz's
+        # max_attempts, so this also caps how many attempts can exist (issue 23).
         sa.UniqueConstraint("user_id", "quiz_id", "number"),
+        # At most one open attempt per member and quiz, whatever races to start one:
+        # two tabs starting at once meet here and share the attempt that won.
+        sa.Index(
+            "uq_quiz_attempts_open",
+            "user_id",
+            "quiz_id",
+            unique=True,
+            sqlite_where=sa.text("submitted_at IS NULL"),
+            postgresql_where=sa.text("submitted_at IS NULL"),
+        ),
         # Covers the grouped reads of quiz results (a member's pages, a cohort's table):
         # answered from the index, never from the rows, whose ~9 KB snapshots come
         # first on disk.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -25,6 +26,8 @@ class Role(enum.StrEnum):
 ACADEMY_ROLES = (Role.TRAINER, Role.STAFF)
 # Roles that may not use their pages without a second factor (academy/access.py).
 SECOND_FACTOR_ROLES = (Role.STAFF.value, Role.ADMIN.value)
+
+SelectT = TypeVar("SelectT", bound=sa.Select)
 
 
 def new_session_version() -> str:
@@ -51,6 +54,12 @@ class User(db.Model):
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Whether the public verification page may show the holder's name.
     show_name_on_verification: Mapped[bool] = mapped_column(default=False)
+    # The region (academy) whose training the member wants to hear about; optional.
+    home_academy_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("academies.id", ondelete="SET NULL"), index=True
+    )
+    # E-mail reminders with a calendar file the day before each cohort session.
+    session_reminders: Mapped[bool] = mapped_column(default=True)
     # Two-factor sign-in (academy/services/two_factor.py). The TOTP secret is kept
     # encrypted (a Fernet token whose key is derived from SECRET_KEY), so a copy of
     # the database alone does not give it away.
@@ -94,8 +103,56 @@ class User(db.Model):
         return bool(self.roles.intersection(roles))
 
     def academy_ids(self, role: str) -> set[int]:
-        """The academies in which this person holds `role` (trainer or staff)."""
+        """The academies in which this person holds `role` (trainer or staff).
+
+        What was granted, not where they may act: an admin holds none and acts in
+        all. Ask `acts_in`, `academies_for` or `within_academies` for that.
+        """
         return {link.academy_id for link in self.academy_roles if link.role == role}
+
+    # Where they act: the academy-scope rule, written once ---------------------------
+    # Admins act in every academy; trainers and staff in the academies they hold
+    # those roles in; members in none. Models (`Cohort.can_manage`), services
+    # (certificates, promotion, reports, cohorts) and routes all ask these, so the
+    # rule cannot drift; tests/foundation/test_academy_scope.py keeps it that way.
+    @property
+    def acts_everywhere(self) -> bool:
+        """Whether this person acts in every academy (an admin), the whole country included."""
+        return self.has_role(Role.ADMIN)
+
+    def academies_for(self, *roles: str) -> set[int] | None:
+        """The academies this person acts in as one of `roles` (trainer and staff if none
+        are named): None means every academy (an admin)."""
+        if self.acts_everywhere:
+            return None
+        wanted = roles or ACADEMY_ROLES
+        return {link.academy_id for link in self.academy_roles if link.role in wanted}
+
+    def acts_in(self, academy: Academy | int, *roles: str) -> bool:
+        """Whether this person may act for `academy` (or its id) as one of `roles`."""
+        ids = self.academies_for(*roles)
+        academy_id = academy if isinstance(academy, int) else academy.id
+        return ids is None or academy_id in ids
+
+    def academies_held(self, *roles: str) -> list[Academy]:
+        """The academies (objects, by name) in which this person holds one of `roles`.
+
+        Loaded with the roles, so no query. An admin holds none and acts in every
+        academy: ask `acts_everywhere` first and query those instead.
+        """
+        wanted = roles or ACADEMY_ROLES
+        academies = {
+            link.academy_id: link.academy for link in self.academy_roles if link.role in wanted
+        }
+        return sorted(academies.values(), key=lambda academy: academy.name)
+
+    def academy_filter(self, column: sa.ColumnElement[int], *roles: str) -> sa.ColumnElement[bool]:
+        """SQL: `column` (an academy id) is one this person acts in as one of `roles`."""
+        ids = self.academies_for(*roles)
+        if ids is None:
+            return sa.true()
+        # An empty IN matches nothing; -1 is no academy's id and keeps the SQL plain.
+        return column.in_(ids or {-1})
 
     def end_all_sessions(self) -> None:
         self.session_version = new_session_version()
@@ -162,3 +219,13 @@ class AcademyRole(db.Model):
 
     user: Mapped[User] = relationship(back_populates="academy_roles")
     academy: Mapped[Academy] = relationship(lazy="joined")
+
+
+def within_academies(
+    query: SelectT, column: sa.ColumnElement[int], user: User, *roles: str
+) -> SelectT:
+    """`query` narrowed to the rows whose `column` (an academy id) `user` acts in as one of
+    `roles`; unchanged for an admin (no always-true condition in the SQL)."""
+    if user.acts_everywhere:
+        return query
+    return query.where(user.academy_filter(column, *roles))

@@ -26,6 +26,9 @@ def init_app(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    from academy.ops import sweep
+
+    sweep.init_app(app)  # batches that waited for the job queue, started when it is back
     if _setting(app, "ACADEMY_BENCH").lower() in {"1", "true", "yes"}:
         from academy.ops.bench import bp
 

@@ -28,6 +28,12 @@ def worker(burst: bool, queue_name: str) -> None:
         raise click.ClickException("REDIS_URL is not set: there is no queue to work on.")
     # Jobs run in this app (academy.worker.run_job would otherwise build another).
     jobs.worker_app = app
+    # The queue answers (this worker is about to use it): queue what waited for it.
+    from academy.ops.sweep import sweep
+
+    started = sweep(app)
+    if started:
+        click.echo(f"Queued {started} certificate batch(es) that waited for the queue.")
     # RQ forks a work horse for each job: it must start with an empty pool,
     # never with a connection this process holds.
     dispose_engines(app, close=True)

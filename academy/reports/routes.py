@@ -9,12 +9,23 @@ from academy.formatting import iso_date
 from academy.models import Course
 from academy.reports.blueprint import bp
 from academy.services import reports
+from academy.services.feedback import SESSION_QUESTIONS
+from academy.services.feedback import results as feedback_results
 from academy.services.reports import EQUALITY_COLUMNS, equality_report
 from academy.services.reports import charts as reports_charts
 from academy.timeutil import utcnow
 
 STAFF = ("staff", "admin")
-TABLES = ("summary", "monthly", "courses", "cohorts", "trainers", "cascade", "equality")
+TABLES = (
+    "summary",
+    "monthly",
+    "courses",
+    "cohorts",
+    "trainers",
+    "cascade",
+    "equality",
+    "feedback",
+)
 
 
 def _scope_or_404(slug: str) -> reports.Scope:
@@ -136,6 +147,30 @@ def equality(slug: str):
     )
 
 
+@bp.get("/<slug>/feedback")
+@roles_required(*STAFF)
+def feedback(slug: str):
+    scope = _scope_or_404(slug)
+    results = feedback_results.staff_results(scope, utcnow().date())
+    chart = reports_charts.bar_chart(
+        "Average rating of sessions each month (out of 5)",
+        [
+            (label, None if result.suppressed else feedback_results.average_of(result))
+            for label, result in zip(results.month_labels, results.monthly, strict=True)
+        ],
+        maximum=5,
+        hidden_text=f"fewer than {feedback_results.MIN_ANSWERS} answers (hidden)",
+    )
+    return render_template(
+        "reports/feedback.html",
+        scope=scope,
+        results=results,
+        chart=chart,
+        questions=SESSION_QUESTIONS,
+        minimum=feedback_results.MIN_ANSWERS,
+    )
+
+
 @bp.get("/<slug>/<table>.csv")
 @roles_required(*STAFF)
 def csv_export(slug: str, table: str):
@@ -158,6 +193,9 @@ def csv_export(slug: str, table: str):
                 ["Members trained in cohorts", s.members_trained],
             ],
         )
+    if table == "feedback":
+        results = feedback_results.staff_results(scope, utcnow().date())
+        return csv_response(filename, feedback_results.CSV_COLUMNS, results.csv_rows())
     if table == "equality":
         course = _course_filter()
         report = equality_report(scope, course.id if course else None)

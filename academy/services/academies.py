@@ -36,3 +36,8 @@ def ensure_academies() -> list[Academy]:
 
 def academy_by_slug(slug: str) -> Academy | None:
     return db.session.scalar(select(Academy).where(Academy.slug == slug))
+
+
+def all_academies() -> list[Academy]:
+    """Every academy, by name (the regions a member or a list can choose)."""
+    return list(db.session.scalars(select(Academy).order_by(Academy.name)))

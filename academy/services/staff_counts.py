@@ -28,7 +28,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from academy.extensions import db
-from academy.models import AcademyRole, Cohort, CohortMember, Enrolment, User, UserRole
+from academy.models import AcademyRole, Cohort, CohortMember, Enrolment, Role, User, UserRole
 from academy.models.certificates import Certificate, TrainerPromotion
 from academy.services import kept, promotion
 from academy.services.certificates.eligibility import (
@@ -36,7 +36,6 @@ from academy.services.certificates.eligibility import (
     counts_everywhere,
     waiting_counters,
 )
-from academy.services.certificates.scope import staff_academy_ids
 
 # Counted up to this many ("100 or more"): finding them costs the database time in
 # proportion to the cap, not to the membership.
@@ -68,7 +67,7 @@ def _count(actor: User) -> WaitingCounts:
 
 def _scope(actor: User) -> str:
     """Who sees the same counts: every academy (admins), or one set of academies."""
-    ids = staff_academy_ids(actor)
+    ids = actor.academies_for(Role.STAFF)
     return "all" if ids is None else ",".join(str(i) for i in sorted(ids))
 
 

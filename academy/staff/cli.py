@@ -31,7 +31,11 @@ def remind(days: int) -> None:
 
 @certificates_cli.command("resume-batches")
 def resume_batches() -> None:
-    """Carry on every cohort batch whose worker stopped (after a restart, say)."""
+    """Carry on every cohort batch whose worker stopped (after a restart, say), and queue
+    those that waited for the job queue while it was down."""
+    waiting = service.start_waiting()
+    if waiting:
+        click.echo(f"Queued {waiting} waiting {'batch' if waiting == 1 else 'batches'}.")
     batches = db.session.scalars(
         sa.select(CertificateBatch).where(
             CertificateBatch.status.in_([BatchStatus.QUEUED, BatchStatus.RUNNING])
@@ -41,3 +45,11 @@ def resume_batches() -> None:
     for batch_id in stalled:
         service.run_batch(batch_id)
     click.echo(f"Resumed {len(stalled)} {'batch' if len(stalled) == 1 else 'batches'}.")
+
+
+@certificates_cli.command("start-waiting")
+def start_waiting() -> None:
+    """Queue the batches asked for while the job queue was down (each web process and the
+    worker do this by themselves; this is for cron or by hand)."""
+    started = service.start_waiting()
+    click.echo(f"Queued {started} waiting {'batch' if started == 1 else 'batches'}.")

@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from academy.access import roles_required
 from academy.database import unit_of_work, writes
 from academy.extensions import db
-from academy.models import Academy, AuditEvent, Cohort, Course, User
+from academy.models import Academy, AuditEvent, Cohort, Course, Role, User, within_academies
 from academy.models.certificates import Certificate, CertificateBatch
 from academy.paging import PAGE_SIZE, Window, id_from_query, page_from_query
 from academy.services import ServiceError, promotion, staff_counts
@@ -45,14 +45,14 @@ AUDITED = ("certificate.", "trainer.", "role.")
 
 def _certificate_or_404(certificate_id: int) -> Certificate:
     certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None or not service.can_act_in(current_user, certificate.academy_id):
+    if certificate is None or not current_user.acts_in(certificate.academy_id, Role.STAFF):
         abort(404)
     return certificate
 
 
 def _academy_or_404(academy_id: int | None) -> Academy:
     academy = db.session.get(Academy, academy_id) if academy_id else None
-    if academy is None or not service.can_act_in(current_user, academy.id):
+    if academy is None or not current_user.acts_in(academy.id, Role.STAFF):
         abort(404)
     return academy
 
@@ -110,9 +110,7 @@ def _recent_batches(limit: int = 5) -> list[BatchLine]:
         .order_by(CertificateBatch.id.desc())
         .limit(limit)
     )
-    ids = service.staff_academy_ids(current_user)
-    if ids is not None:
-        query = query.where(CertificateBatch.academy_id.in_(ids or {-1}))
+    query = within_academies(query, CertificateBatch.academy_id, current_user, Role.STAFF)
     return [
         BatchLine(batch_id, title, name, issued, len(user_ids or ()), status)
         for batch_id, title, name, issued, user_ids, status in db.session.execute(query)
@@ -200,7 +198,7 @@ def issue():
     cohort = None
     if form.cohort_id.data:
         cohort = db.session.get(Cohort, form.cohort_id.data) or abort(404)
-        if not service.can_act_in(current_user, cohort.academy_id):
+        if not current_user.acts_in(cohort.academy_id, Role.STAFF):
             abort(404)
     academy = _academy_or_404(form.academy_id.data) if form.academy_id.data else None
     try:
@@ -224,7 +222,7 @@ def issue():
 @roles_required(*STAFF)
 def issue_cohort(cohort_id: int):
     cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not service.can_act_in(current_user, cohort.academy_id):
+    if cohort is None or not current_user.acts_in(cohort.academy_id, Role.STAFF):
         abort(404)
     form = IssueCohortForm()
     if not form.validate_on_submit():
@@ -233,24 +231,31 @@ def issue_cohort(cohort_id: int):
     try:
         with unit_of_work():
             batch = service.start_batch(cohort, actor=current_user)
-            _queue_batch(batch.id)
     except ServiceError as error:
         flash(str(error), "error")
         return redirect(url_for("staff.eligible", cohort=cohort.id))
+    _queue_batch(batch.id)
     return redirect(url_for("staff.batch", batch_id=batch.id))
 
 
-def _queue_batch(batch_id: int) -> None:
-    from academy import jobs
+def _queue_batch(batch_id: int) -> bool:
+    # After the unit of work, with nothing left to commit: the job (in another process)
+    # must see the batch, and a queue that is down must answer here.
+    if service.queue_batch(batch_id):
+        return True
+    flash(WAITING_FOR_QUEUE, "warning")
+    return False
 
-    # Starts once the caller's unit of work commits: the job (in another process or
-    # thread) must see the batch.
-    jobs.enqueue("academy.services.certificates.run_batch", batch_id)
+
+WAITING_FOR_QUEUE = (
+    "The background queue cannot be reached just now, so the batch is waiting to start. "
+    "Nothing more is needed from you: it starts by itself as soon as the queue is back."
+)
 
 
 def _batch_or_404(batch_id: int) -> CertificateBatch:
     batch = db.session.get(CertificateBatch, batch_id)
-    if batch is None or not service.can_act_in(current_user, batch.academy_id):
+    if batch is None or not current_user.acts_in(batch.academy_id, Role.STAFF):
         abort(404)
     return batch
 
@@ -288,6 +293,7 @@ def batch_json(batch_id: int):
         failed=batch.failed,
         percent=batch.percent,
         finished=batch.finished,
+        state=batch.state,
     )
 
 
@@ -302,11 +308,11 @@ def resume_batch(batch_id: int):
     try:
         with unit_of_work():
             service.resume_batch(batch, actor=current_user)
-            _queue_batch(batch.id)
     except ServiceError as error:
         flash(str(error), "error")
         return redirect(url_for("staff.batch", batch_id=batch.id))
-    flash("The batch is carrying on where it stopped.", "success")
+    if _queue_batch(batch.id):
+        flash("The batch is carrying on where it stopped.", "success")
     return redirect(url_for("staff.batch", batch_id=batch.id))
 
 
@@ -319,9 +325,7 @@ def certificates():
     academies = service.academies_of(current_user)
     form = _filter_form(academies)
     query = sa.select(Certificate).order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-    ids = service.staff_academy_ids(current_user)
-    if ids is not None:
-        query = query.where(Certificate.academy_id.in_(ids or {-1}))
+    query = within_academies(query, Certificate.academy_id, current_user, Role.STAFF)
     if academy_id := id_from_query("academy"):
         query = query.where(Certificate.academy_id == academy_id)
     if course_id := id_from_query("course"):
@@ -533,9 +537,7 @@ def audit():
         .where(sa.or_(*(AuditEvent.action.startswith(prefix) for prefix in AUDITED)))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     )
-    ids = service.staff_academy_ids(current_user)
-    if ids is not None:
-        query = query.where(AuditEvent.academy_id.in_(ids or {-1}))
+    query = within_academies(query, AuditEvent.academy_id, current_user, Role.STAFF)
     if academy_id := id_from_query("academy"):
         query = query.where(AuditEvent.academy_id == academy_id)
     window = Window(page_from_query(), PAGE_SIZE)

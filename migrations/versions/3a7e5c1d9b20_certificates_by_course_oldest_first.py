@@ -8,7 +8,6 @@ Create Date: 2026-11-21 22:35:00.000000
 
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = "3a7e5c1d9b20"
 down_revision = "85c215991736"

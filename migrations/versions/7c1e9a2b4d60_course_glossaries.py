@@ -18,7 +18,9 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table("courses", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("glossary_html", sa.Text(), server_default="", nullable=False))
+        batch_op.add_column(
+            sa.Column("glossary_html", sa.Text(), server_default="", nullable=False)
+        )
 
 
 def downgrade():

@@ -9,10 +9,6 @@ Create Date: 2026-11-21 19:54:42.236810
 """
 
 from alembic import op
-import sqlalchemy as sa
-
-import academy.models.types
-
 
 # revision identifiers, used by Alembic.
 revision = "85c215991736"

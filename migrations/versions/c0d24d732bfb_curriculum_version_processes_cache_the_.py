@@ -9,11 +9,10 @@ Create Date: 2026-11-21 18:40:47.043522
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import academy.models.types
-
 
 # revision identifiers, used by Alembic.
 revision = "c0d24d732bfb"

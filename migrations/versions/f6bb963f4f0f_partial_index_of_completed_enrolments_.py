@@ -12,9 +12,8 @@ Create Date: 2026-11-21 18:46:22.268680
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "f6bb963f4f0f"

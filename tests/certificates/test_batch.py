@@ -72,6 +72,7 @@ def test_issue_a_whole_cohort_at_once_with_a_progress_page(client, login, staff,
         "failed": 0,
         "percent": 100,
         "finished": True,
+        "state": "Finished",
     }
     # The member not yet signed off was not in the batch, and is still not certified.
     assert "Not Signed Off" not in page

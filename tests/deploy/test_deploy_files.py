@@ -62,6 +62,8 @@ SCHEDULED = {
     "academy-backup": "backup /var/backups/academy/",
     "academy-resume-batches": "certificates resume-batches",
     "academy-erasure-ledger": "erasure-ledger /var/backups/academy/erasures.jsonl",
+    "academy-training-offers": "training expire-offers",
+    "academy-session-reminders": "training remind",
 }
 
 
@@ -252,6 +254,12 @@ def test_every_scheduled_job_has_a_timer_and_a_oneshot_service():
         assert unit["Type"] == ["oneshot"], name
         assert " ".join(command(f"{name}.service")[4:]) == expected, name
     assert parse_unit(UNITS / "academy-resume-batches.timer")["Timer"]["OnCalendar"] == ["*:0/15"]
+    # An offer of a place lasts two days: checked every five minutes, it lapses on time.
+    assert parse_unit(UNITS / "academy-training-offers.timer")["Timer"]["OnCalendar"] == ["*:0/5"]
+    # Reminders go for sessions within the next day: hourly, none is missed.
+    assert parse_unit(UNITS / "academy-session-reminders.timer")["Timer"]["OnCalendar"] == [
+        "hourly"
+    ]
     for daily in ("academy-remind", "academy-retention", "academy-backup"):
         (calendar,) = parse_unit(UNITS / f"{daily}.timer")["Timer"]["OnCalendar"]
         assert calendar.startswith("*-*-* "), daily

@@ -143,7 +143,38 @@ def test_no_external_assets_in_templates():
 
 
 def test_health_check(client):
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+    """Without REDIS_URL (as `make run` ships) the database is the one component."""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "components": {"database": {"ok": True}}}
+
+
+def test_health_check_answers_503_when_the_database_does_not(tmp_path):
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x" * 32,
+            "INSTANCE_PATH": str(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://nobody@127.0.0.1:{port}/none",
+            "ACADEMY_CHECK_CURRICULUM": False,
+        }
+    )
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["down"] == ["database"]
+    assert body["components"]["database"]["ok"] is False
+
+
+def test_the_queue_sweep_runs_every_30_seconds_by_default(tmp_path, database):
+    """The shipped interval (tests of the sweep itself shorten it)."""
+    app = create_app(base_config(tmp_path, database))
+    assert app.config["ACADEMY_QUEUE_SWEEP_SECONDS"] == 30
 
 
 @pytest.mark.parametrize("code", [400, 403, 404, 429, 500])

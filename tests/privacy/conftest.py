@@ -19,11 +19,15 @@ from academy.models import (
     CohortSession,
     CohortTrainer,
     Course,
+    CourseEvaluation,
     Enrolment,
     LessonCompletion,
+    SessionFeedback,
+    SessionReminder,
     TrainerLineage,
     TrainerPromotion,
     User,
+    WaitingPlace,
 )
 from academy.models.certificates import CertificateBatch
 from academy.services import accounts, certificates, equality, learning, privacy, security_log
@@ -135,6 +139,24 @@ def world(app, make_user) -> World:
                 session_id=session.id, user_id=person.id, status="present", recorded_by_id=member.id
             )
         )
+    # What members said about the training, a reminder sent and a waiting place (issue 22).
+    for person in (member, other):
+        db.session.add(
+            SessionFeedback(
+                session_id=session.id,
+                user_id=person.id,
+                clear=5,
+                useful=4,
+                well_run=5,
+                recommend=4,
+                comment=f"Said by {person.display_name}",
+            )
+        )
+        db.session.add(
+            CourseEvaluation(cohort_id=cohort.id, user_id=person.id, overall=4, recommend=5)
+        )
+    db.session.add(SessionReminder(session_id=session.id, user_id=member.id))
+    db.session.add(WaitingPlace(cohort_id=cohort.id, user_id=member.id))
     db.session.add(
         CohortInvite(
             cohort_id=cohort.id,

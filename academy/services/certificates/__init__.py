@@ -13,6 +13,7 @@ Import the package and call `certificates.issue(...)`,
     eligibility    who is waiting: the rule, the lists and pages, the counts
     issuing        issue, re-issue, renew, revoke
     batches        a cohort's certificates, issued in the background
+    queueing       a batch put on the job queue, or left waiting for it
 
 Three more are imported by name, not through this facade
 (`from academy.services.certificates import badges, badge_status, signing`):
@@ -23,7 +24,7 @@ Three more are imported by name, not through this facade
 
 Imports go one way, left to right (a module imports only modules on its left):
 
-    scope, verification, holder -> pdfs, notices, eligibility -> issuing -> batches
+    scope, verification, holder -> pdfs, notices, eligibility -> issuing -> batches -> queueing
     signing -> badge_status -> badges
 
 The staff home page's counts, which count promotions as well as certificates,
@@ -60,12 +61,11 @@ from academy.services.certificates.issuing import (
 )
 from academy.services.certificates.notices import send_expiry_reminders
 from academy.services.certificates.pdfs import pdf_path
+from academy.services.certificates.queueing import queue_batch, start_waiting
 from academy.services.certificates.scope import (
     NotAllowed,
     academies_of,
-    can_act_in,
     can_download,
-    staff_academy_ids,
 )
 from academy.services.certificates.verification import hash_code, verify, verify_url
 
@@ -79,7 +79,6 @@ __all__ = [
     "academies_of",
     "add_months",
     "batch_is_stalled",
-    "can_act_in",
     "can_download",
     "can_renew",
     "can_resume",
@@ -92,13 +91,14 @@ __all__ = [
     "hash_code",
     "issue",
     "pdf_path",
+    "queue_batch",
     "reissue",
     "resume_batch",
     "revoke",
     "run_batch",
     "send_expiry_reminders",
+    "start_waiting",
     "set_show_name",
-    "staff_academy_ids",
     "start_batch",
     "verify",
     "verify_url",

@@ -19,11 +19,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, lazyload
 
 from academy.extensions import db
-from academy.models import Cohort, CohortMember, Course, Enrolment, User
+from academy.models import Cohort, CohortMember, Course, Enrolment, Role, User
 from academy.models.certificates import Certificate, CertificateStatus
 from academy.paging import Window, capped_count
 from academy.services import ServiceError
-from academy.services.certificates.scope import staff_academy_ids
 
 
 @dataclass(frozen=True)
@@ -85,12 +84,11 @@ def _eligible_statements(
 def _listing_scope(actor: User, academy_id: int | None) -> tuple[bool, set[int] | None]:
     """Whether `actor` may list `academy_id` (None: all theirs), and the academies listed
     (None: every academy, for an admin)."""
-    ids = staff_academy_ids(actor)
     if academy_id is not None:
-        if ids is not None and academy_id not in ids:
+        if not actor.acts_in(academy_id, Role.STAFF):
             return False, None
-        ids = {academy_id}
-    return True, ids
+        return True, {academy_id}
+    return True, actor.academies_for(Role.STAFF)
 
 
 def _eligible_selects(
@@ -341,13 +339,13 @@ def counting_params(actor: User, *, cap: int) -> dict[str, object]:
     """The values of the bound parameters of `waiting_counters(everywhere)` (and of
     `promotion.candidates_counter`) for `actor`; `everywhere` is
     `counts_everywhere(actor)`."""
-    ids = staff_academy_ids(actor)
+    ids = actor.academies_for(Role.STAFF)
     return {"academy_ids": sorted(ids or {-1}), "cap": cap}
 
 
 def counts_everywhere(actor: User) -> bool:
     """Whether `actor` counts in every academy (an admin), which is another statement."""
-    return staff_academy_ids(actor) is None
+    return actor.acts_everywhere
 
 
 @functools.cache

@@ -1,4 +1,5 @@
-"""Who may act where: staff in their own academies, admins in every academy.
+"""Who may act where, for certificates: staff in their own academies, admins in every
+academy (the rule itself is `User.acts_in`, written once in academy.models.people).
 
 Every certificate action (issuing, re-issuing, revoking, a cohort's batch) and
 every list of who is waiting asks these first; so do the promotions.
@@ -18,36 +19,20 @@ class NotAllowed(ServiceError):
     """The person acting may not do this here (a route answers 403 or 404)."""
 
 
-def staff_academy_ids(actor: User) -> set[int] | None:
-    """The academies `actor` issues in: None means every academy (admins)."""
-    if actor.has_role(Role.ADMIN):
-        return None
-    return actor.academy_ids(Role.STAFF)
-
-
-def can_act_in(actor: User, academy_id: int) -> bool:
-    """Whether `actor` may act for the academy `academy_id`."""
-    ids = staff_academy_ids(actor)
-    return ids is None or academy_id in ids
-
-
 def academies_of(actor: User) -> list[Academy]:
-    """The academies `actor` may act in, by name.
+    """The academies `actor` may act in as staff, by name.
 
     A staff member's come with their roles (each role loads its academy), so
     only an admin's, which are all of them, need a query.
     """
-    if staff_academy_ids(actor) is None:
+    if actor.acts_everywhere:
         return list(db.session.scalars(sa.select(Academy).order_by(Academy.name)))
-    academies = {
-        link.academy_id: link.academy for link in actor.academy_roles if link.role == Role.STAFF
-    }
-    return sorted(academies.values(), key=lambda academy: academy.name)
+    return actor.academies_held(Role.STAFF)
 
 
 def require_academy(actor: User, academy_id: int) -> None:
-    """Raise NotAllowed unless `actor` may act for the academy `academy_id`."""
-    if not can_act_in(actor, academy_id):
+    """Raise NotAllowed unless `actor` may act as staff for the academy `academy_id`."""
+    if not actor.acts_in(academy_id, Role.STAFF):
         raise NotAllowed("You can only act for the academies you work in.")
 
 
@@ -55,4 +40,4 @@ def can_download(user: User, certificate: Certificate) -> bool:
     """The holder, staff of the issuing academy, and admins."""
     if certificate.user_id is not None and certificate.user_id == user.id:
         return True
-    return user.has_role(Role.STAFF, Role.ADMIN) and can_act_in(user, certificate.academy_id)
+    return user.acts_in(certificate.academy_id, Role.STAFF)

@@ -9,14 +9,19 @@ Call the package for the everyday rules: `cohorts.create_cohort(...)`,
 `cohorts.join(...)`, `cohorts.record_attendance(...)`, `cohorts.sign_off(...)` and
 so on. The bigger pieces are used as modules: `cohorts.table` (the progress table
 and its CSV), `cohorts.ics` (calendar files), `cohorts.importing` (CSV import),
-`cohorts.signing_off` (signing off many members at once) and `cohorts.summaries`
-(the whole-cohort figures kept for a minute).
+`cohorts.signing_off` (signing off many members at once), `cohorts.summaries`
+(the whole-cohort figures kept for a minute), `cohorts.listing` ("Find training"),
+`cohorts.open_signup` (members signing themselves up), `cohorts.waiting` (waiting
+lists and offers) and `cohorts.reminders` (the day-before e-mails).
 
 One concern per module; they import each other in one direction only:
 
-    mail, roster, sessions, summaries, ics   nothing of the package
+    mail, roster, sessions, summaries, ics, listing   nothing of the package
+    waiting        <- mail
+    reminders      <- ics
     editing        <- roster
-    membership     <- mail, roster
+    membership     <- mail, roster, waiting
+    open_signup    <- mail, membership, roster, waiting
     importing      <- editing, mail, membership
     announcements  <- mail, roster
     attendance     <- sessions

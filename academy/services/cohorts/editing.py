@@ -14,7 +14,16 @@ from datetime import date
 from sqlalchemy import select
 
 from academy.extensions import db
-from academy.models import Academy, AcademyRole, Cohort, CohortTrainer, Course, Role, User
+from academy.models import (
+    Academy,
+    AcademyRole,
+    Cohort,
+    CohortTrainer,
+    Course,
+    Role,
+    User,
+    within_academies,
+)
 from academy.models.cohorts import CohortMode
 from academy.services import ServiceError
 from academy.services.audit import record
@@ -27,9 +36,7 @@ def academies_for_new_cohort(user: User) -> list[Academy]:
     """Where `user` may create a cohort: every academy for an admin, else where they
     are a trainer or staff."""
     query = select(Academy).order_by(Academy.name)
-    if not user.has_role(Role.ADMIN):
-        ids = user.academy_ids(Role.TRAINER) | user.academy_ids(Role.STAFF)
-        query = query.where(Academy.id.in_(ids or {-1}))
+    query = within_academies(query, Academy.id, user, Role.TRAINER, Role.STAFF)
     return list(db.session.scalars(query))
 
 
@@ -74,6 +81,11 @@ class CohortDetails:
     capacity: int
     min_attendance_percent: int | None
     inactive_after_days: int
+    # Listed on "Find training" for members to sign themselves up.
+    is_open: bool = False
+    signup_closed: bool = False
+    region_only: bool = False
+    town: str = ""
 
     def check(self) -> None:
         if not self.name.strip():
@@ -94,6 +106,14 @@ class CohortDetails:
             raise ServiceError("An online or blended cohort needs a meeting link.")
         if self.mode in (CohortMode.IN_PERSON, CohortMode.BLENDED) and not self.venue.strip():
             raise ServiceError("An in-person or blended cohort needs a venue.")
+        if (
+            self.is_open
+            and self.mode in (CohortMode.IN_PERSON, CohortMode.BLENDED)
+            and not self.town.strip()
+        ):
+            raise ServiceError("An open in-person or blended cohort needs its town or city.")
+        if len(self.town.strip()) > 120:
+            raise ServiceError("Use at most 120 characters for the town.")
 
 
 def _check_co_trainers(academy: Academy, co_trainers: Iterable[User]) -> list[User]:
@@ -113,7 +133,7 @@ def create_cohort(
     details: CohortDetails,
     co_trainers: Iterable[User] = (),
 ) -> Cohort:
-    if academy.id not in {a.id for a in academies_for_new_cohort(actor)}:
+    if not actor.acts_in(academy, Role.TRAINER, Role.STAFF):
         raise ServiceError("You can only create cohorts in your own academies.")
     if course.retired:
         raise ServiceError("This course is no longer offered.")
@@ -155,6 +175,10 @@ def _columns(details: CohortDetails) -> dict:
         "capacity": details.capacity,
         "min_attendance_percent": details.min_attendance_percent,
         "inactive_after_days": details.inactive_after_days,
+        "is_open": details.is_open,
+        "signup_closed": details.signup_closed,
+        "region_only": details.region_only,
+        "town": details.town.strip(),
     }
 
 

@@ -19,6 +19,7 @@ from academy.services import ServiceError, learning
 from academy.services.audit import record
 from academy.services.cohorts.mail import Message
 from academy.services.cohorts.roster import member_count, membership_of
+from academy.services.cohorts.waiting import lock_cohort, offer_places
 from academy.timeutil import utcnow
 
 # Join codes: short, read aloud and typed on phones. No 0/O, 1/I/L: nothing to confuse.
@@ -122,15 +123,10 @@ def find_invite(key: str) -> CohortInvite | None:
     return db.session.scalar(select(CohortInvite).where(CohortInvite.token == key))
 
 
-def _lock_cohort(cohort: Cohort) -> None:
-    # Serialise joins to one cohort so two people cannot take the last place at once
-    # (PostgreSQL row lock; SQLite already serialises writers).
-    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
-
-
-def _admit(cohort: Cohort, user: User, *, via: str) -> CohortMember:
+def admit(cohort: Cohort, user: User, *, via: str) -> CohortMember:
     """Add `user` to the cohort and enrol them in its course (capacity checked)."""
-    _lock_cohort(cohort)
+    # Serialise joins to one cohort so two people cannot take the last place at once.
+    lock_cohort(cohort.id)
     if member_count(cohort) >= cohort.capacity:
         raise ServiceError("Sorry, this cohort is full. Ask your trainer about another one.")
     membership = CohortMember(cohort_id=cohort.id, user_id=user.id, joined_via=via)
@@ -162,7 +158,7 @@ def join(user: User, invite: CohortInvite) -> tuple[CohortMember, bool]:
     problem = join_problem(invite)
     if problem:
         raise ServiceError(problem)
-    membership = _admit(cohort, user, via="email" if invite.personal else "link")
+    membership = admit(cohort, user, via="email" if invite.personal else "link")
     invite.uses += 1
     if invite.personal:
         invite.used_at = utcnow()
@@ -179,7 +175,7 @@ def join(user: User, invite: CohortInvite) -> tuple[CohortMember, bool]:
 
 
 def add_existing_member(cohort: Cohort, user: User, actor: User, *, via: str) -> CohortMember:
-    membership = _admit(cohort, user, via=via)
+    membership = admit(cohort, user, via=via)
     record(
         "cohort.member.add",
         actor=actor,
@@ -237,7 +233,9 @@ def added_message(cohort: Cohort, user: User, actor: User) -> Message:
     )
 
 
-def remove_member(cohort: Cohort, user_id: int, actor: User) -> None:
+def remove_member(cohort: Cohort, user_id: int, actor: User) -> list[Message]:
+    """Remove a member; the freed place is offered to the waiting list (e-mails returned)."""
+    lock_cohort(cohort.id)
     membership = membership_of(cohort, user_id)
     if membership is None:
         raise ServiceError("That person is not in this cohort.")
@@ -250,10 +248,21 @@ def remove_member(cohort: Cohort, user_id: int, actor: User) -> None:
         academy_id=cohort.academy_id,
         target=f"cohort:{cohort.id}",
     )
+    return _offer_freed_place(cohort)
 
 
-def leave_cohort(cohort: Cohort, user: User) -> None:
-    """A member leaves a cohort themselves; their progress in the course is kept."""
+def _offer_freed_place(cohort: Cohort) -> list[Message]:
+    if not cohort.is_open or cohort.signup_closed:
+        return []
+    return offer_places(cohort)
+
+
+def leave_cohort(cohort: Cohort, user: User) -> list[Message]:
+    """A member leaves a cohort themselves; their progress in the course is kept.
+
+    The freed place is offered to the first person waiting: the e-mails are returned.
+    """
+    lock_cohort(cohort.id)
     membership = membership_of(cohort, user.id)
     if membership is None:
         raise ServiceError("You are not in this cohort.")
@@ -268,3 +277,4 @@ def leave_cohort(cohort: Cohort, user: User) -> None:
         academy_id=cohort.academy_id,
         target=f"cohort:{cohort.id}",
     )
+    return _offer_freed_place(cohort)

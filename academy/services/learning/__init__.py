@@ -6,12 +6,15 @@ call `learning.enrol(...)`, `learning.progress_for_members(...)` and so on.
 """
 
 from academy.services.learning.enrolment import (
+    NotEnrolled,
     active_enrolment,
     completed_course_slugs,
     enrol,
     enrolment_for,
+    is_taking,
     leave,
     missing_prerequisites,
+    require_enrolment,
 )
 from academy.services.learning.progress import (
     ENROLMENT_FACTS,
@@ -26,6 +29,7 @@ from academy.services.learning.progress import (
     course_trees,
     progress_for_members,
     progress_in_courses,
+    reading_progress,
     refresh_completion,
 )
 from academy.services.learning.quizzes import (
@@ -39,7 +43,9 @@ from academy.services.learning.quizzes import (
     mark_answer,
     open_attempt,
     option_value,
+    own_attempt,
     public_questions,
+    quiz_attempts,
     quiz_status,
     review,
     start_attempt,
@@ -56,8 +62,10 @@ __all__ = [
     "attempts_for",
     "mark_answer",
     "open_attempt",
+    "own_attempt",
     "option_value",
     "public_questions",
+    "quiz_attempts",
     "quiz_status",
     "review",
     "start_attempt",
@@ -76,8 +84,12 @@ __all__ = [
     "course_progress",
     "enrol",
     "enrolment_for",
+    "is_taking",
+    "NotEnrolled",
     "leave",
     "missing_prerequisites",
+    "require_enrolment",
+    "reading_progress",
     "progress_for_members",
     "progress_in_courses",
     "refresh_completion",

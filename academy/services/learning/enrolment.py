@@ -17,6 +17,34 @@ _ENROLMENT = select(Enrolment).where(
 )
 
 
+class NotEnrolled(ServiceError):
+    """The member is not taking the course (never enrolled, or left it): nothing is shown
+    and nothing is stored. Routes answer it as they answer every not-enrolled case."""
+
+
+def is_taking(enrolment: Enrolment | None) -> bool:
+    """The enrolment rule, written once: enrolled and not left (a completed course counts).
+
+    Takes anything with `left_at` (an Enrolment, or the facts progress reads).
+    """
+    return enrolment is not None and enrolment.left_at is None
+
+
+def require_enrolment(
+    user: User, course_id: int, message: str = "Enrol in this course to continue."
+) -> Enrolment:
+    """The member's enrolment in the course, if they are taking it; NotEnrolled otherwise.
+
+    Every lesson and quiz action asks this first (reading a lesson, opening a quiz,
+    starting, answering and reviewing an attempt, completing a lesson), in this
+    package rather than in the routes, so the web, the CLI and jobs cannot drift apart.
+    """
+    enrolment = enrolment_for(user.id, course_id)
+    if not is_taking(enrolment):
+        raise NotEnrolled(message)
+    return enrolment
+
+
 def enrolment_for(user_id: int, course_id: int) -> Enrolment | None:
     """The member's enrolment in the course, active, left or completed; None if never."""
     return db.session.scalar(_ENROLMENT, {"user_id": user_id, "course_id": course_id})
@@ -25,7 +53,7 @@ def enrolment_for(user_id: int, course_id: int) -> Enrolment | None:
 def active_enrolment(user_id: int, course_id: int) -> Enrolment | None:
     """The enrolment if the member is taking the course now (not left)."""
     enrolment = enrolment_for(user_id, course_id)
-    return enrolment if enrolment is not None and enrolment.left_at is None else None
+    return enrolment if is_taking(enrolment) else None
 
 
 def completed_course_slugs(user_id: int) -> set[str]:

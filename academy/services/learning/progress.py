@@ -38,7 +38,7 @@ from academy.services import ServiceError
 from academy.services.audit import record
 from academy.services.id_lists import id_in
 from academy.services.learning import outline
-from academy.services.learning.enrolment import active_enrolment
+from academy.services.learning.enrolment import NotEnrolled, is_taking, require_enrolment
 from academy.services.learning.outline import CourseOutline
 from academy.timeutil import utcnow
 
@@ -130,7 +130,7 @@ class CourseProgress(_PercentDone):
 
     @property
     def enrolled(self) -> bool:
-        return self.enrolment is not None and self.enrolment.left_at is None
+        return is_taking(self.enrolment)
 
     @property
     def completed_at(self) -> datetime | None:
@@ -341,6 +341,15 @@ def course_progress(user: User, course: Course) -> CourseProgress:
     return progress_in_courses(user, [course])[course.id]
 
 
+def reading_progress(user: User, course: Course | CourseOutline) -> CourseProgress:
+    """The member's progress, for reading a lesson of `course`: NotEnrolled unless they
+    are taking it (the enrolment rule, read from the progress already loaded)."""
+    progress = course_progress(user, course)
+    if not progress.enrolled:
+        raise NotEnrolled("Enrol in this course to read its lessons.")
+    return progress
+
+
 # Recording progress ----------------------------------------------------------------------
 
 
@@ -348,9 +357,9 @@ def complete_lesson(user: User, lesson: Lesson | outline.LessonOutline) -> Lesso
     """Mark a lesson complete. Repeating it changes nothing (the first date is kept)."""
     if lesson.retired:
         raise ServiceError("This lesson is no longer part of the course.")
-    enrolment = active_enrolment(user.id, lesson.course_id)
-    if enrolment is None:
-        raise ServiceError("Enrol in this course to record your progress.")
+    enrolment = require_enrolment(
+        user, lesson.course_id, "Enrol in this course to record your progress."
+    )
     existing = db.session.get(LessonCompletion, (user.id, lesson.id))
     if existing is not None:
         return existing

@@ -7,8 +7,14 @@ use that snapshot, so an edit to the curriculum never changes a past attempt.
 
 An attempt is submitted by a conditional UPDATE (`WHERE submitted_at IS NULL`):
 a double click, a replayed POST or a second tab changes nothing and is told so.
-Two tabs starting at once meet the unique (user, quiz, number) constraint and
-share the one open attempt.
+Starting is safe under any concurrency, on both databases (issue 23): the
+member's enrolment row is locked first (SELECT … FOR UPDATE on PostgreSQL; on
+SQLite every writer already holds the database's write lock), so starts for one
+member and course run one after another; and whatever gets past that, the
+database refuses: a partial unique index allows one open attempt per member and
+quiz, and numbers never pass `max_attempts` under the unique (user, quiz,
+number) constraint, so no more attempts than allowed can exist. The losing tab
+is shown the attempt that won.
 """
 
 from __future__ import annotations
@@ -24,14 +30,15 @@ from sqlalchemy.exc import IntegrityError
 
 from academy.answers import normalise_answer
 from academy.extensions import db
-from academy.models import Question, Quiz, QuizAttempt, User
+from academy.models import Enrolment, Question, Quiz, QuizAttempt, User
 from academy.models.content import PublicOption, PublicQuestion
 from academy.services import ServiceError
-from academy.services.learning.enrolment import active_enrolment, enrolment_for
+from academy.services.learning.enrolment import require_enrolment
 from academy.services.learning.progress import QuizStatus, course_tree, refresh_completion
 from academy.timeutil import utcnow
 
 MAX_SHORT_ANSWER = 200
+TAKE_QUIZZES = "Enrol in this course to take its quizzes."
 _system_random = random.SystemRandom()
 
 
@@ -95,25 +102,21 @@ def _snapshot(quiz: Quiz, rng: random.Random) -> dict[str, Any]:
 def start_attempt(user: User, quiz: Quiz, *, rng: random.Random | None = None) -> QuizAttempt:
     """The member's open attempt at `quiz`, starting one if there is none.
 
-    Refused (ServiceError) when not enrolled, or when every attempt has been used.
+    Refused with NotEnrolled when the member is not taking the course, and with
+    ServiceError when every attempt has been used.
     """
+    enrolment = require_enrolment(user, quiz.course_id, TAKE_QUIZZES)
     if quiz.retired:
         raise ServiceError("This quiz is no longer part of the course.")
-    enrolment = active_enrolment(user.id, quiz.course_id)
-    if enrolment is None:
-        raise ServiceError("Enrol in this course to take its quizzes.")
+    # Locked before anything else is read, so a second start waits here and then reads
+    # what the first one wrote (READ COMMITTED reads afresh at each statement).
+    db.session.execute(select(Enrolment.id).where(Enrolment.id == enrolment.id).with_for_update())
     existing = open_attempt(user.id, quiz.id)
     if existing is not None:
         return existing
-    used, last = db.session.execute(
-        select(func.count(QuizAttempt.submitted_at), func.max(QuizAttempt.number)).where(
-            QuizAttempt.user_id == user.id, QuizAttempt.quiz_id == quiz.id
-        )
-    ).one()
-    if quiz.max_attempts and used >= quiz.max_attempts:
-        raise ServiceError(
-            f"You have used all {quiz.max_attempts} attempts at this quiz; your best score counts."
-        )
+    used, last = _attempts_used(user.id, quiz.id)
+    if _out_of_attempts(quiz, used, last):
+        raise _no_attempts_left(quiz)
     now = utcnow()
     attempt = QuizAttempt(
         user_id=user.id,
@@ -127,13 +130,40 @@ def start_attempt(user: User, quiz: Quiz, *, rng: random.Random | None = None) -
         with db.session.begin_nested():
             db.session.add(attempt)
     except IntegrityError:
-        # Another tab started this attempt a moment ago: carry on with that one.
+        # Another tab started an attempt a moment ago: carry on with that one.
         existing = open_attempt(user.id, quiz.id)
-        if existing is None:
-            raise ServiceError("Your attempt could not be started: please try again.") from None
-        return existing
+        if existing is not None:
+            return existing
+        if _out_of_attempts(quiz, *_attempts_used(user.id, quiz.id)):
+            raise _no_attempts_left(quiz) from None
+        raise ServiceError("Your attempt could not be started: please try again.") from None
     enrolment.last_activity_at = now
     return attempt
+
+
+def _attempts_used(user_id: int, quiz_id: int) -> tuple[int, int | None]:
+    """How many attempts were submitted, and the highest attempt number so far."""
+    used, last = db.session.execute(
+        select(func.count(QuizAttempt.submitted_at), func.max(QuizAttempt.number)).where(
+            QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id
+        )
+    ).one()
+    return used, last
+
+
+def _out_of_attempts(quiz: Quiz, used: int, last: int | None) -> bool:
+    """No attempt may start: as many were submitted, or numbered, as the quiz allows.
+
+    The number counts too: the next attempt's number would pass the limit, and
+    the (user, quiz, number) constraint then keeps every attempt within it.
+    """
+    return bool(quiz.max_attempts) and max(used, last or 0) >= quiz.max_attempts
+
+
+def _no_attempts_left(quiz: Quiz) -> ServiceError:
+    return ServiceError(
+        f"You have used all {quiz.max_attempts} attempts at this quiz; your best score counts."
+    )
 
 
 def public_questions(attempt: QuizAttempt) -> list[PublicQuestion]:
@@ -230,10 +260,13 @@ def submit_attempt(
 
     `responses` maps question keys to what the form sent: option values made by
     `option_value` for choice questions, the text for short answers. Raises
-    InvalidAnswers (nothing recorded) or AlreadySubmitted (nothing changed).
+    InvalidAnswers (nothing recorded) or AlreadySubmitted (nothing changed), and
+    NotEnrolled (nothing recorded) when the member is no longer taking the course:
+    an attempt started before leaving is not marked after it.
     """
     if attempt.user_id != user.id:
         raise ServiceError("This is not your attempt.")
+    enrolment = require_enrolment(user, attempt.course_id, TAKE_QUIZZES)
     if attempt.submitted_at is not None:
         raise AlreadySubmitted("You have already submitted this attempt.")
     answers, problems = _parse(attempt, responses)
@@ -263,11 +296,9 @@ def submit_attempt(
     db.session.refresh(attempt, ["submitted_at", "answers", "results", "score", "passed"])
     if outcome.rowcount != 1:
         raise AlreadySubmitted("You have already submitted this attempt.")
-    enrolment = enrolment_for(user.id, attempt.course_id)
-    if enrolment is not None:
-        enrolment.last_activity_at = now
-        if attempt.passed:
-            refresh_completion(enrolment, course_tree(attempt.course_id))
+    enrolment.last_activity_at = now
+    if attempt.passed:
+        refresh_completion(enrolment, course_tree(attempt.course_id))
     return attempt
 
 
@@ -297,6 +328,21 @@ def attempt_by_number(user_id: int, quiz_id: int, number: int) -> QuizAttempt | 
     return db.session.scalar(
         _ATTEMPT_BY_NUMBER, {"user_id": user_id, "quiz_id": quiz_id, "number": number}
     )
+
+
+def quiz_attempts(user: User, quiz: Quiz) -> list[QuizAttempt]:
+    """The member's attempts at `quiz`, for its page: NotEnrolled unless they are taking
+    the course."""
+    require_enrolment(user, quiz.course_id, TAKE_QUIZZES)
+    return attempts_for(user.id, quiz.id)
+
+
+def own_attempt(user: User, quiz: Quiz, number: int) -> QuizAttempt | None:
+    """The member's attempt `number` at `quiz`, to answer or to review: NotEnrolled unless
+    they are taking the course (asked first, so a member who left learns nothing of
+    which attempts exist), None when they have no such attempt."""
+    require_enrolment(user, quiz.course_id, TAKE_QUIZZES)
+    return attempt_by_number(user.id, quiz.id, number)
 
 
 def quiz_status(quiz: Quiz, attempts: Sequence[QuizAttempt]) -> QuizStatus:

@@ -56,6 +56,7 @@ def erase_account(user: User, *, reason: str = "request", actor: User | None = N
     equality.withdraw(user, audit=False)
     _erase_certificates(user)
     _delete_personal_invitations(user)
+    _delete_feedback_and_waiting(user)
     # Roles go: an erased person no longer trains or works anywhere.
     db.session.execute(sa.delete(AcademyRole).where(AcademyRole.user_id == user.id))
     db.session.execute(sa.delete(UserRole).where(UserRole.user_id == user.id))
@@ -175,6 +176,15 @@ def _delete_personal_invitations(user: User) -> None:
     db.session.execute(
         sa.delete(CohortInvite).where(sa.func.lower(CohortInvite.email) == user.email.lower())
     )
+
+
+def _delete_feedback_and_waiting(user: User) -> None:
+    # Opinions and wishes, not records others count on: they go entirely (the
+    # aggregates trainers see are computed from what remains).
+    from academy.models import CourseEvaluation, SessionFeedback, WaitingPlace
+
+    for model in (SessionFeedback, CourseEvaluation, WaitingPlace):
+        db.session.execute(sa.delete(model).where(model.user_id == user.id))
 
 
 def _scrub(value: Any, pattern: re.Pattern) -> Any:

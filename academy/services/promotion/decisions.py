@@ -25,7 +25,7 @@ from academy.models.certificates import (
 )
 from academy.services import ServiceError, accounts
 from academy.services.audit import record
-from academy.services.certificates import NotAllowed, can_act_in
+from academy.services.certificates import NotAllowed
 from academy.services.promotion.eligibility import is_trainer_in, trainer_certificate
 from academy.services.promotion.standing import active_promotions
 from academy.timeutil import utcnow
@@ -34,7 +34,7 @@ NOTE_MAX = 1000
 
 
 def _require_academy(actor: User, academy: Academy) -> None:
-    if not actor.has_role(Role.STAFF, Role.ADMIN) or not can_act_in(actor, academy.id):
+    if not actor.acts_in(academy, Role.STAFF):
         raise NotAllowed("Only the staff of an academy can change who trains in it.")
 
 

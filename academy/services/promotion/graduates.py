@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from academy.extensions import db
-from academy.models import Academy, AcademyRole, Cohort, Role, User
+from academy.models import Academy, AcademyRole, Cohort, Role, User, within_academies
 from academy.models.certificates import (
     Certificate,
     PromotionDecision,
@@ -23,7 +23,6 @@ from academy.services.certificates import (
     CAP,
     VALID,
     counts_everywhere,
-    staff_academy_ids,
 )
 from academy.services.promotion.eligibility import trainer_course_id, trainer_slug
 from academy.services.promotion.standing import cohorts_by_id, promotions_of
@@ -71,7 +70,7 @@ def _candidates_statement(everywhere: bool) -> sa.Select:
 def candidate_params(actor: User) -> dict[str, object]:
     """The values of `_candidates_statement`'s bound parameters for `actor` (and of
     `candidates_counter`'s, with `certificates.counting_params`)."""
-    ids = staff_academy_ids(actor)
+    ids = actor.academies_for(Role.STAFF)
     return {
         "trainer_slug": trainer_slug(),
         "today": utcnow().date(),
@@ -163,7 +162,6 @@ def trainers_page(actor: User, page: int, per_page: int) -> tuple[list[TrainerEn
 
 
 def _trainers_query(actor: User) -> sa.Select:
-    ids = staff_academy_ids(actor)
     query = (
         sa.select(AcademyRole, User, Academy)
         .join(User, User.id == AcademyRole.user_id)
@@ -171,9 +169,7 @@ def _trainers_query(actor: User) -> sa.Select:
         .where(AcademyRole.role == Role.TRAINER)
         .order_by(Academy.name, User.display_name, User.id)
     )
-    if ids is not None:
-        query = query.where(AcademyRole.academy_id.in_(ids or {-1}))
-    return query
+    return within_academies(query, AcademyRole.academy_id, actor, Role.STAFF)
 
 
 def _trainer_entries(rows) -> list[TrainerEntry]:

@@ -24,6 +24,7 @@ from academy.models import (
     Enrolment,
     Role,
     User,
+    within_academies,
 )
 from academy.models.certificates import CertificateStatus
 
@@ -49,11 +50,10 @@ class Scope:
 
 def scopes_for(user: User) -> list[Scope]:
     """The scopes this person may report on: admins everything, staff their academies."""
-    academies = db.session.scalars(select(Academy).order_by(Academy.name)).all()
-    if user.has_role(Role.ADMIN):
-        return [Scope(None), *(Scope(a) for a in academies)]
-    mine = user.academy_ids(Role.STAFF)
-    return [Scope(a) for a in academies if a.id in mine]
+    query = within_academies(select(Academy).order_by(Academy.name), Academy.id, user, Role.STAFF)
+    academies = db.session.scalars(query).all()
+    national = [Scope(None)] if user.acts_everywhere else []
+    return [*national, *(Scope(a) for a in academies)]
 
 
 def scope_by_slug(slug: str) -> Scope | None:
@@ -64,9 +64,10 @@ def scope_by_slug(slug: str) -> Scope | None:
 
 
 def can_report_on(user: User, scope: Scope) -> bool:
-    if user.has_role(Role.ADMIN):
-        return True
-    return scope.academy is not None and scope.academy.id in user.academy_ids(Role.STAFF)
+    """The whole country is for admins; an academy for its staff (and admins)."""
+    if scope.national:
+        return user.acts_everywhere
+    return user.acts_in(scope.academy, Role.STAFF)
 
 
 # What belongs to a scope -----------------------------------------------------------------

@@ -27,7 +27,7 @@
         }
         bar.value = batch.issued + batch.skipped + batch.failed;
         summary.textContent =
-          "Working: " + bar.value + " of " + batch.total + " done – " + batch.issued +
+          batch.state + ": " + bar.value + " of " + batch.total + " done – " + batch.issued +
           " issued, " + batch.skipped + " skipped, " + batch.failed + " failed.";
         window.setTimeout(update, 2000);
       })
