@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from academy.extensions import db
+from academy.database import unit_of_work
 from academy.models import Role
 from academy.services import ServiceError, accounts
 from academy.services.academies import academy_by_slug, ensure_academies
@@ -16,8 +16,8 @@ academy_cli = AppGroup("academy", help="Run the Organising Academy's own command
 @academy_cli.command("seed-academies")
 def seed_academies() -> None:
     """Create the regional academies (idempotent)."""
-    academies = ensure_academies()
-    db.session.commit()
+    with unit_of_work():
+        academies = ensure_academies()
     click.echo(f"{len(academies)} academies: " + ", ".join(a.name for a in academies))
 
 
@@ -44,13 +44,12 @@ def create_user(email, display_name, roles, academy_slug, password) -> None:
                 f"no academy with slug {academy_slug!r}", param_hint="--academy"
             )
     try:
-        user = accounts.create_user(email, display_name, password)
-        for role in roles:
-            accounts.grant_role(user, role, academy=academy)
+        with unit_of_work():
+            user = accounts.create_user(email, display_name, password)
+            for role in roles:
+                accounts.grant_role(user, role, academy=academy)
     except ServiceError as error:
-        db.session.rollback()
         raise click.ClickException(str(error)) from error
-    db.session.commit()
     click.echo(f"Created {user.email} with roles: {', '.join(sorted(user.roles))}")
 
 

@@ -1,23 +1,26 @@
 """Engine settings per database: SQLite pragmas and locking for the embedded default;
 on PostgreSQL, page views that read without a transaction around them, and a ping
-only for connections that have sat idle."""
+only for connections that have sat idle. Also the unit of work views commit through,
+and the one hook that holds e-mail and background jobs until the commit."""
 
 from __future__ import annotations
 
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from academy.extensions import db
 
 F = TypeVar("F", bound=Callable)
+T = TypeVar("T")
 log = logging.getLogger("academy.database")
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -218,6 +221,148 @@ def after_commit(key: str, act: Callable[[Any], None]) -> None:
     def _drop(session: Session, previous) -> None:
         if previous.parent is None:  # the whole transaction, not a savepoint within it
             session.info.pop(key, None)
+
+
+# One unit of work per action ---------------------------------------------------------
+#
+# A view does its work inside `with unit_of_work():` and maps the domain errors it
+# expects to a message after the block, where the rollback has already happened:
+#
+#     try:
+#         with unit_of_work():
+#             cohort = service.create_cohort(...)
+#     except ServiceError as error:
+#         form.name.errors.append(str(error))     # nothing was kept
+#     else:
+#         flash(...)                              # committed
+#
+# Not a commit at the end of every request (indico's RH.process): here views catch
+# ServiceError to show it on the form, so a request-level hook could not tell a
+# failed action from a finished one, and the success message must follow the commit.
+
+_UNITS = "academy.units_of_work"  # how many unit_of_work() blocks are open on the session
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Commit what the block did, or roll all of it back if it raised (and re-raise).
+
+    A unit inside another joins it: only the outermost commits. E-mail and jobs queued
+    in the block wait for its commit (`when_committed`), and a rollback drops them.
+    """
+    session = db.session()
+    depth = session.info.get(_UNITS, 0)
+    session.info[_UNITS] = depth + 1
+    try:
+        yield
+    except BaseException:
+        session.info[_UNITS] = depth
+        if not depth:
+            session.rollback()
+        raise
+    session.info[_UNITS] = depth
+    if depth:
+        return
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+# Work that follows the commit --------------------------------------------------------
+#
+# E-mail and background jobs (academy.jobs.enqueue, which academy.mail.send_email and
+# every other sender go through) are registered here while a transaction that wrote
+# something is open, run once it commits, and dropped if it rolls back: a rolled-back
+# action e-mails no one, and a worker never looks for a row that is not there yet.
+# They run when the committed transaction has ended, so that a job run at once (tests)
+# may use the session itself.
+
+_PENDING = "academy.pending_work"  # [(transaction it was queued in, act)]
+_READY = "academy.committed_work"  # committed: run as the transaction ends
+_WROTE = "academy.transaction_wrote"
+
+
+def when_committed(act: Callable[[], T]) -> T | None:
+    """Call `act()` once the current transaction commits; never if it rolls back.
+
+    Inside `unit_of_work()`, or once the transaction has written something, the act
+    waits (and None is returned). Otherwise there is nothing to wait for (no
+    transaction, or one that only read, like a page view): it runs at once, and what it
+    returns is returned.
+    """
+    session = db.session()
+    if not _has_work_to_commit(session):
+        return act()
+    queued_in = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((queued_in, act))
+    return None
+
+
+def _has_work_to_commit(session: Session) -> bool:
+    if session.info.get(_UNITS):
+        return True
+    if not session.in_transaction():
+        return False
+    return bool(session.info.get(_WROTE) or session.new or session.dirty or session.deleted)
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _work_committed(session: Session) -> None:
+    # A savepoint released: its work now waits for the transaction around it.
+    if session.in_nested_transaction():
+        return
+    session.info[_READY] = session.info.pop(_PENDING, [])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _savepoint_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    # (A rollback of the whole transaction has already dropped everything as it ended.)
+    pending = session.info.get(_PENDING)
+    if pending and previous.nested:
+        session.info[_PENDING] = [
+            (queued_in, act) for queued_in, act in pending if not _inside(queued_in, previous)
+        ]
+
+
+def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return
+    ready = session.info.pop(_READY, [])
+    dropped = session.info.pop(_PENDING, [])
+    session.info.pop(_WROTE, None)
+    if dropped:
+        log.info("%d e-mails or jobs dropped: their transaction was rolled back", len(dropped))
+    failure = None
+    for _queued_in, act in ready:
+        try:
+            act()
+        except Exception as error:  # the others still run; the first failure is raised
+            log.exception("work queued for after the commit failed")
+            failure = failure or error
+    if failure is not None:
+        raise failure
 
 
 # A dropped connection: the request tried again, once -------------------------------------

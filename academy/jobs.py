@@ -2,7 +2,11 @@
 
 Jobs are named by dotted path and take plain arguments, so the same call
 works in a web process, an RQ worker and a test. `ACADEMY_JOBS_INLINE` (tests)
-runs them at once, in the caller's transaction-free context.
+runs them in the caller's process instead of queueing them.
+
+A job queued while a transaction is doing work starts only once it commits, and
+not at all if it rolls back (`academy.database.when_committed`): callers queue
+where the work arises, before or after their commit, and never need to care.
 
 Every job runs with the site address of the place that queued it
 (`links.base_url()` at enqueue time), so that in development, where the address
@@ -37,6 +41,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, g
 
+from academy.database import when_committed
 from academy.links import JOB_BASE_URL, base_url
 
 log = logging.getLogger("academy.jobs")
@@ -82,13 +87,28 @@ def enqueue(
     in_process: bool = True,
     **kwargs: object,
 ) -> str | None:
-    """Run `path(*args, **kwargs)` in the background; return the RQ job id if queued.
+    """Run `path(*args, **kwargs)` in the background once the caller's transaction commits
+    (at once if it has nothing to commit; never if it rolls back). The RQ job id if it
+    was queued at once; None if it waits for the commit, or runs in this process.
 
     With the queue down: run in a thread here, or (`in_process=False`) raise
-    QueueUnavailable, nothing having been queued.
+    QueueUnavailable, nothing having been queued. Such a caller queues with nothing
+    left to commit (after its unit of work), so that the error reaches it.
     """
     app = current_app._get_current_object()
-    base = base_url()
+    base = base_url()  # now: the request that queues it may be over by the commit
+    return when_committed(lambda: _start(app, base, path, args, kwargs, retries, in_process))
+
+
+def _start(
+    app: Flask,
+    base: str,
+    path: str,
+    args: tuple,
+    kwargs: dict,
+    retries: Retries | None,
+    in_process: bool,
+) -> str | None:
     if app.config.get("ACADEMY_JOBS_INLINE"):
         run_with_retries(path, args, kwargs, retries)
         return None

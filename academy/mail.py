@@ -79,8 +79,9 @@ def compose(
 
 
 def send(*emails: Email) -> None:
-    """Queue delivery of each message, with retries. Best called once the caller has
-    committed what the messages announce; a failure never reaches the caller."""
+    """Queue delivery of each message, with retries. It leaves once the caller's
+    transaction commits, never if it rolls back (academy.jobs.enqueue); a failure
+    never reaches the caller."""
     retries = jobs.Retries(tuple(current_app.config["MAIL_RETRY_DELAYS"]), f"{__name__}.give_up")
     for email in emails:
         jobs.enqueue(DELIVER, asdict(email), retries=retries)

@@ -13,6 +13,7 @@ from academy.account.forms import (
     equality_form,
 )
 from academy.auth.forms import ConfirmForm
+from academy.database import unit_of_work
 from academy.extensions import db, limiter
 from academy.models import Academy
 from academy.passwords import verify_password
@@ -44,15 +45,15 @@ def details():
     form = DetailsForm(obj=current_user)
     if form.validate_on_submit():
         try:
-            changed = privacy.correct_details(
-                current_user,
-                display_name=form.display_name.data,
-                show_name_on_verification=form.show_name_on_verification.data,
-            )
+            with unit_of_work():
+                changed = privacy.correct_details(
+                    current_user,
+                    display_name=form.display_name.data,
+                    show_name_on_verification=form.show_name_on_verification.data,
+                )
         except ServiceError as error:
             form.display_name.errors.append(str(error))
         else:
-            db.session.commit()
             flash("Your details have been updated." if changed else "Nothing changed.", "success")
             return redirect(url_for("account.index"))
     return render_template("account/details.html", form=form)
@@ -68,16 +69,15 @@ def training_preferences():
         form.session_reminders.data = current_user.session_reminders
     if form.validate_on_submit():
         try:
-            changed = preferences.set_training_preferences(
-                current_user,
-                home_academy_id=int(form.region.data) if form.region.data else None,
-                session_reminders=form.session_reminders.data,
-            )
+            with unit_of_work():
+                changed = preferences.set_training_preferences(
+                    current_user,
+                    home_academy_id=int(form.region.data) if form.region.data else None,
+                    session_reminders=form.session_reminders.data,
+                )
         except ServiceError as error:
-            db.session.rollback()
             form.region.errors.append(str(error))
         else:
-            db.session.commit()
             flash("Your training choices are saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("account.index"))
     return render_template("account/training.html", form=form), (400 if form.errors else 200)
@@ -90,12 +90,12 @@ def change_email():
     form = EmailForm()
     if form.validate_on_submit():
         try:
-            privacy.request_email_change(current_user, form.email.data, form.password.data)
+            with unit_of_work():
+                privacy.request_email_change(current_user, form.email.data, form.password.data)
         except ServiceError as error:
             field = form.password if "password" in str(error) else form.email
             field.errors.append(str(error))
         else:
-            db.session.commit()
             flash(
                 f"We have sent a link to {form.email.data.strip().lower()}. Your address changes "
                 "when you follow it.",
@@ -117,11 +117,10 @@ def confirm_email(token: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            privacy.confirm_email_change(token)
+            with unit_of_work():
+                privacy.confirm_email_change(token)
         except ServiceError as error:
-            db.session.rollback()
             return render_template("auth/link_problem.html", message=str(error)), 400
-        db.session.commit()
         logout_user()
         flash("Your e-mail address has been changed. Please sign in with the new one.", "success")
         return redirect(url_for("auth.login"))
@@ -135,8 +134,8 @@ def export():
     form = ExportForm()
     if form.validate_on_submit():
         archive = privacy.export_archive(current_user)
-        privacy.record_export(current_user)
-        db.session.commit()
+        with unit_of_work():
+            privacy.record_export(current_user)
         name = f"organising-academy-my-data-{utcnow():%Y-%m-%d}.zip"
         return Response(
             archive,
@@ -154,13 +153,14 @@ def equality_monitoring():
     form = equality_form(questions, answers)
     if form.validate_on_submit():
         try:
-            equality.save_answers(
-                current_user, {q.slug: f.data if f.raw_data else None for q, f in form.questions}
-            )
+            with unit_of_work():
+                equality.save_answers(
+                    current_user,
+                    {q.slug: f.data if f.raw_data else None for q, f in form.questions},
+                )
         except ServiceError as error:
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash("Thank you. Your answers have been saved.", "success")
             return redirect(url_for("account.equality_monitoring"))
     return render_template(
@@ -173,8 +173,8 @@ def equality_monitoring():
 def equality_withdraw():
     form = WithdrawForm()
     if form.validate_on_submit():
-        removed = equality.withdraw(current_user)
-        db.session.commit()
+        with unit_of_work():
+            removed = equality.withdraw(current_user)
         flash(
             "Your answers have been deleted." if removed else "You had not given any answers.",
             "success",
@@ -191,8 +191,8 @@ def delete():
         if not verify_password(current_user.password_hash, form.password.data):
             form.password.errors.append("Your password is not right.")
         else:
-            privacy.erase_account(current_user._get_current_object())
-            db.session.commit()
+            with unit_of_work():
+                privacy.erase_account(current_user._get_current_object())
             logout_user()
             flash(
                 "Your account has been deleted and your personal data erased. Thank you for "

@@ -13,7 +13,8 @@ from academy.account.blueprint import bp
 from academy.account.forms import RecoveryCodesForm, TwoFactorOffForm, TwoFactorSetupForm
 from academy.auth.routes import is_safe_next
 from academy.crypto import InvalidToken, box
-from academy.extensions import db, limiter
+from academy.database import unit_of_work
+from academy.extensions import limiter
 from academy.services import ServiceError, security_log, two_factor
 
 _SETUP_KEY = "two_factor_setup"
@@ -75,13 +76,13 @@ def two_factor_setup():
     form = TwoFactorSetupForm()
     if form.validate_on_submit():
         try:
-            codes = two_factor.enable(current_user, secret, form.code.data)
+            with unit_of_work():
+                codes = two_factor.enable(current_user, secret, form.code.data)
         except ServiceError as error:
             form.code.errors.append(str(error))
-            security_log.record("2fa.setup-failed")
-            db.session.commit()
+            with unit_of_work():  # the failure is kept, though the change was not
+                security_log.record("2fa.setup-failed")
         else:
-            db.session.commit()
             session.pop(_SETUP_KEY, None)
             return _codes_page(codes, "Two-step sign-in is on")
     uri = two_factor.provisioning_uri(current_user, secret)
@@ -102,13 +103,13 @@ def two_factor_recovery_codes():
     form = RecoveryCodesForm()
     if form.validate_on_submit():
         try:
-            codes = two_factor.renew_recovery_codes(current_user, form.code.data)
+            with unit_of_work():
+                codes = two_factor.renew_recovery_codes(current_user, form.code.data)
         except ServiceError as error:
-            security_log.record("2fa.setup-failed")
-            db.session.commit()
+            with unit_of_work():
+                security_log.record("2fa.setup-failed")
             flash(str(error), "error")
         else:
-            db.session.commit()
             return _codes_page(codes, "Your new recovery codes")
     else:
         flash("Enter a code to confirm it is you.", "error")
@@ -125,14 +126,14 @@ def two_factor_off():
     form = TwoFactorOffForm()
     if not current_user.must_have_second_factor and form.validate_on_submit():
         try:
-            two_factor.disable(current_user, form.password.data, form.code.data)
+            with unit_of_work():
+                two_factor.disable(current_user, form.password.data, form.code.data)
         except ServiceError as error:
             field = form.password if "password" in str(error) else form.code
             field.errors.append(str(error))
-            security_log.record("2fa.setup-failed")
-            db.session.commit()
+            with unit_of_work():
+                security_log.record("2fa.setup-failed")
         else:
-            db.session.commit()
             flash("Two-step sign-in is off. You sign in with your password alone.", "success")
             return redirect(url_for("account.two_factor"))
     return render_template(

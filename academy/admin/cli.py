@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from academy.extensions import db
+from academy.database import unit_of_work
 from academy.services import mail_failures, privacy, security_log
 
 retention_cli = AppGroup("retention", help="Anonymise unused accounts; delete stale registrations.")
@@ -32,8 +32,8 @@ def run(dry_run: bool) -> None:
             f"{event_days} days, and {failures} failed e-mails older than {mail_days} days."
         )
         return
-    result = privacy.run_retention()
-    db.session.commit()
+    with unit_of_work():
+        result = privacy.run_retention()
     click.echo(
         f"Anonymised {result['anonymised']} accounts unused for {days} days; deleted "
         f"{result['deleted']} unconfirmed registrations; removed {events} security events "

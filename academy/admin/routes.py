@@ -24,7 +24,7 @@ from academy.admin.forms import (
     RunRetentionForm,
     ToggleForm,
 )
-from academy.database import writes
+from academy.database import unit_of_work, writes
 from academy.extensions import db
 from academy.formatting import long_date
 from academy.models import (
@@ -90,11 +90,11 @@ def academies():
     form = AcademyForm()
     if form.validate_on_submit():
         try:
-            academy = admin.create_academy(form.name.data, form.slug.data, actor=current_user)
+            with unit_of_work():
+                academy = admin.create_academy(form.name.data, form.slug.data, actor=current_user)
         except ServiceError as error:
             form.slug.errors.append(str(error))
         else:
-            db.session.commit()
             flash(f"{academy.full_name} has been created.", "success")
             return redirect(url_for("admin.academies"))
     counts = {
@@ -117,11 +117,11 @@ def academy(academy_id: int):
     form = RenameAcademyForm(obj=place)
     if form.validate_on_submit():
         try:
-            admin.rename_academy(place, form.name.data, actor=current_user)
+            with unit_of_work():
+                admin.rename_academy(place, form.name.data, actor=current_user)
         except ServiceError as error:
             form.name.errors.append(str(error))
         else:
-            db.session.commit()
             flash("The academy has been renamed.", "success")
             return redirect(url_for("admin.academy", academy_id=place.id))
     # Plain rows, not objects: the commit below would expire objects.
@@ -131,10 +131,10 @@ def academy(academy_id: int):
         .where(AcademyRole.academy_id == place.id)
         .order_by(AcademyRole.role, User.display_name)
     ).all()
-    record_access_many(
-        current_user, [row.id for row in people], "admin.academy-people", f"academy:{place.id}"
-    )
-    db.session.commit()
+    with unit_of_work():
+        record_access_many(
+            current_user, [row.id for row in people], "admin.academy-people", f"academy:{place.id}"
+        )
     return render_template("admin/academy.html", academy=place, people=people, form=form)
 
 
@@ -157,8 +157,8 @@ def people():
         )
         # Logged and committed first: a commit would expire the people loaded for the page.
         ids = db.session.scalars(matches).all()
-        record_access_many(current_user, ids, "admin.people-search")
-        db.session.commit()
+        with unit_of_work():
+            record_access_many(current_user, ids, "admin.people-search")
         results = db.session.scalars(
             select(User).where(User.id.in_(ids)).order_by(User.display_name, User.id)
         ).all()
@@ -174,8 +174,8 @@ def _grant_form() -> GrantRoleForm:
 
 
 def _person_page(person: User, grant_form: GrantRoleForm | None = None, erase_form=None):
-    record_access(current_user, person, "admin.member-page")
-    db.session.commit()
+    with unit_of_work():
+        record_access(current_user, person, "admin.member-page")
     requests = db.session.scalars(
         select(DataRequest).where(DataRequest.user_id == person.id).order_by(DataRequest.id.desc())
     ).all()
@@ -216,11 +216,11 @@ def grant_role(user_id: int):
     if form.validate_on_submit():
         place = db.session.get(Academy, form.academy.data) if form.academy.data else None
         try:
-            admin.grant(person, form.role.data, place, actor=current_user)
+            with unit_of_work():
+                admin.grant(person, form.role.data, place, actor=current_user)
         except ServiceError as error:
             form.academy.errors.append(str(error))
         else:
-            db.session.commit()
             flash(f"{person.display_name} is now {form.role.data}.", "success")
             return redirect(url_for("admin.person", user_id=person.id))
     return _person_page(person, grant_form=form), 400
@@ -236,11 +236,11 @@ def revoke_role(user_id: int):
         if form.academy_id.data:
             place = _get_or_404(Academy, int(form.academy_id.data))
         try:
-            admin.revoke(person, form.role.data, place, actor=current_user)
+            with unit_of_work():
+                admin.revoke(person, form.role.data, place, actor=current_user)
         except (ServiceError, ValueError) as error:
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash("The role has been removed.", "success")
     return redirect(url_for("admin.person", user_id=person.id))
 
@@ -253,9 +253,9 @@ def export_person(user_id: int):
     if not form.validate_on_submit():
         abort(400)
     archive = privacy.export_archive(person)
-    record_access(current_user, person, "data-export")
-    privacy.record_export(person, actor=current_user)
-    db.session.commit()
+    with unit_of_work():
+        record_access(current_user, person, "data-export")
+        privacy.record_export(person, actor=current_user)
     return Response(
         archive,
         mimetype="application/zip",
@@ -273,11 +273,11 @@ def erase_person(user_id: int):
             flash("Delete your own account from your account page.", "error")
             return redirect(url_for("admin.person", user_id=person.id))
         try:
-            privacy.erase_account(person, reason="admin", actor=current_user)
+            with unit_of_work():
+                privacy.erase_account(person, reason="admin", actor=current_user)
         except ServiceError as error:
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash("The account has been erased.", "success")
         return redirect(url_for("admin.person", user_id=person.id))
     return _person_page(person, erase_form=form), 400
@@ -300,15 +300,15 @@ def data_requests():
             if received.date() > utcnow().date():
                 form.received_on.errors.append("The date received cannot be in the future.")
             else:
-                privacy.open_request(
-                    person,
-                    form.kind.data,
-                    actor=current_user,
-                    channel="staff",
-                    note=form.note.data or "",
-                    received_at=received,
-                )
-                db.session.commit()
+                with unit_of_work():
+                    privacy.open_request(
+                        person,
+                        form.kind.data,
+                        actor=current_user,
+                        channel="staff",
+                        note=form.note.data or "",
+                        received_at=received,
+                    )
                 flash("The request has been logged.", "success")
                 return redirect(url_for("admin.data_requests"))
     if request.method == "GET" and form.received_on.data is None:
@@ -316,8 +316,8 @@ def data_requests():
     order = (DataRequest.completed_at.is_not(None), DataRequest.due_on, DataRequest.id)
     # Logged and committed first: a commit would expire the rows loaded for the page.
     subjects = db.session.scalars(select(DataRequest.user_id).order_by(*order).limit(200)).all()
-    record_access_many(current_user, [s for s in subjects if s], "admin.data-requests")
-    db.session.commit()
+    with unit_of_work():
+        record_access_many(current_user, [s for s in subjects if s], "admin.data-requests")
     subject = aliased(User)
     rows = db.session.execute(
         select(DataRequest, subject.display_name, subject.email)
@@ -342,11 +342,11 @@ def complete_request(request_id: int):
     item = _get_or_404(DataRequest, request_id)
     if CompleteForm().validate_on_submit():
         try:
-            privacy.complete_request(item, actor=current_user)
+            with unit_of_work():
+                privacy.complete_request(item, actor=current_user)
         except ServiceError as error:
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash("The request is marked as done.", "success")
     return redirect(url_for("admin.data_requests"))
 
@@ -361,14 +361,13 @@ def extend_request(request_id: int):
     problem = None
     if form.validate_on_submit():
         try:
-            message = privacy.extend_request(item, actor=current_user, reason=form.reason.data)
+            with unit_of_work():
+                message = privacy.extend_request(item, actor=current_user, reason=form.reason.data)
+                if message:
+                    mail.send(message)
         except ServiceError as error:
-            db.session.rollback()
             problem = str(error)
         else:
-            db.session.commit()
-            if message:
-                mail.send(message)
             flash(
                 f"The deadline is now {long_date(item.due_on)}. "
                 + ("The member has been e-mailed the reason." if message else ""),
@@ -377,8 +376,8 @@ def extend_request(request_id: int):
             return redirect(url_for("admin.data_requests"))
     member = db.session.get(User, item.user_id) if item.user_id else None
     if member is not None:
-        record_access(current_user, member, "admin.data-request")
-        db.session.commit()
+        with unit_of_work():
+            record_access(current_user, member, "admin.data-request")
     return render_template(
         "admin/extend_request.html",
         item=item,
@@ -427,11 +426,11 @@ def retention():
     form = RetentionForm()
     if form.validate_on_submit():
         try:
-            privacy.set_retention_days(form.days.data, actor=current_user)
+            with unit_of_work():
+                privacy.set_retention_days(form.days.data, actor=current_user)
         except ServiceError as error:
             form.days.errors.append(str(error))
         else:
-            db.session.commit()
             flash("The retention period has been saved.", "success")
             return redirect(url_for("admin.retention"))
     if request.method == "GET":
@@ -450,8 +449,8 @@ def retention():
 def run_retention():
     form = RunRetentionForm()
     if form.validate_on_submit():
-        result = privacy.run_retention()
-        db.session.commit()
+        with unit_of_work():
+            result = privacy.run_retention()
         flash(
             f"{result['anonymised']} inactive accounts anonymised, "
             f"{result['deleted']} unconfirmed registrations deleted.",
@@ -471,11 +470,11 @@ def equality_questions():
     form = QuestionForm()
     if form.validate_on_submit():
         try:
-            equality.add_question(form.label.data, form.hint.data or "", actor=current_user)
+            with unit_of_work():
+                equality.add_question(form.label.data, form.hint.data or "", actor=current_user)
         except ServiceError as error:
             form.label.errors.append(str(error))
         else:
-            db.session.commit()
             flash("The question has been added to the questionnaire.", "success")
             return redirect(url_for("admin.equality_questions"))
     custom = db.session.scalars(select(EqualityQuestion).order_by(EqualityQuestion.id)).all()
@@ -493,8 +492,8 @@ def equality_questions():
 def toggle_question(question_id: int):
     question = _get_or_404(EqualityQuestion, question_id)
     if ToggleForm().validate_on_submit():
-        equality.set_question_active(question, not question.active, actor=current_user)
-        db.session.commit()
+        with unit_of_work():
+            equality.set_question_active(question, not question.active, actor=current_user)
         flash(
             "The question is now " + ("asked." if question.active else "no longer asked."),
             "success",

@@ -8,6 +8,7 @@ from academy import jobs
 from academy.access import roles_required
 from academy.admin.blueprint import bp
 from academy.admin.forms import JobActionForm, ResetTwoFactorForm
+from academy.database import unit_of_work
 from academy.extensions import db
 from academy.models import User
 from academy.paging import PAGE_SIZE, page_from_query
@@ -42,11 +43,11 @@ def reset_two_factor(user_id: int):
         abort(404)
     if ResetTwoFactorForm().validate_on_submit():
         try:
-            two_factor.reset(person, actor=current_user)
+            with unit_of_work():
+                two_factor.reset(person, actor=current_user)
         except ServiceError as error:
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash(
                 f"Two-step sign-in is reset for {person.display_name}. They have been signed out "
                 "everywhere and can set it up again after signing in.",
@@ -105,10 +106,10 @@ def _act_on_job(job_id: str, act, done: str):
         abort(404)
     if JobActionForm().validate_on_submit():
         try:
-            purpose = act(job_id, actor=current_user)
+            with unit_of_work():
+                purpose = act(job_id, actor=current_user)
         except ServiceError as error:
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash(f"{purpose}: {done}.", "success")
     return redirect(url_for("admin.failed_jobs"))

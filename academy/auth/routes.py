@@ -16,7 +16,8 @@ from academy.auth.forms import (
     RegisterForm,
     ResendConfirmationForm,
 )
-from academy.extensions import db, limiter
+from academy.database import unit_of_work
+from academy.extensions import limiter
 from academy.navigation import landing_url
 from academy.services import ServiceError, accounts, security_log
 
@@ -89,8 +90,8 @@ def _second_step_page(form: CodeForm):
 
 
 def _sign_in(user):
-    accounts.record_sign_in(user)
-    db.session.commit()
+    with unit_of_work():
+        accounts.record_sign_in(user)
     second_step.finish()
     login_user(user)
     return redirect(_after_login_url())
@@ -110,8 +111,10 @@ def login():
             return _sign_in(check.user)
         # A right password for an account with a second factor, or anything wrong: the
         # same page, the same cookie, the same one write (see academy.auth.second_step).
-        security_log.record("signin.second-step" if check.ok else "signin.failed", user=check.user)
-        db.session.commit()
+        with unit_of_work():
+            security_log.record(
+                "signin.second-step" if check.ok else "signin.failed", user=check.user
+            )
         second_step.start(form.email.data, check)
         return _second_step_page(CodeForm(formdata=None))
     return render_template("auth/login.html", form=form)
@@ -139,10 +142,11 @@ def second_step_view():
         user = second_step.check(pending, form.code.data)
         if user is not None:
             return _sign_in(user)
-        security_log.record(
-            "2fa.failed" if pending.password_ok else "signin.failed", user=pending.user_id or None
-        )
-        db.session.commit()
+        with unit_of_work():
+            security_log.record(
+                "2fa.failed" if pending.password_ok else "signin.failed",
+                user=pending.user_id or None,
+            )
         form.code.errors.append(DID_NOT_WORK)
     return _second_step_page(form)
 
@@ -152,8 +156,8 @@ def second_step_view():
 @second_factor_setup
 def logout():
     # Ends this person's sessions everywhere, not only the cookie in this browser.
-    accounts.sign_out_everywhere(current_user)
-    db.session.commit()
+    with unit_of_work():
+        accounts.sign_out_everywhere(current_user)
     logout_user()
     flash("You have signed out.", "success")
     return redirect(url_for("main.home"))
@@ -168,11 +172,11 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            accounts.register(form.email.data, form.display_name.data, form.password.data)
+            with unit_of_work():
+                accounts.register(form.email.data, form.display_name.data, form.password.data)
         except ServiceError as error:
             form.password.errors.append(str(error))
         else:
-            db.session.commit()
             return redirect(url_for("auth.check_email"))
     return render_template("auth/register.html", form=form)
 
@@ -199,8 +203,8 @@ def confirm(token: str):
         return render_template("auth/link_problem.html", message=str(error)), 400
     form = ConfirmForm()
     if form.validate_on_submit():
-        accounts.confirm(token)
-        db.session.commit()
+        with unit_of_work():
+            accounts.confirm(token)
         return render_template("auth/confirmed.html")
     return render_template("auth/confirm.html", form=form)
 
@@ -217,8 +221,8 @@ def resend_confirmation():
     """
     form = ResendConfirmationForm()
     if form.validate_on_submit():
-        accounts.resend_confirmation(form.email.data)
-        db.session.commit()
+        with unit_of_work():
+            accounts.resend_confirmation(form.email.data)
         return render_template("auth/check_email.html", resent=True)
     return render_template("auth/resend.html", form=form)
 
@@ -229,8 +233,8 @@ def resend_confirmation():
 def forgot():
     form = ForgotForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data)
-        db.session.commit()
+        with unit_of_work():
+            accounts.request_password_reset(form.email.data)
         return render_template("auth/reset_sent.html")
     return render_template("auth/forgot.html", form=form)
 
@@ -245,11 +249,11 @@ def reset(token: str):
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(token, form.password.data)
+            with unit_of_work():
+                accounts.reset_password(token, form.password.data)
         except ServiceError as error:
             form.password.errors.append(str(error))
         else:
-            db.session.commit()
             logout_user()
             flash("Your password has been changed. Please sign in with it.", "success")
             return redirect(url_for("auth.login"))
@@ -262,12 +266,12 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current.data, form.password.data)
+            with unit_of_work():
+                accounts.change_password(current_user, form.current.data, form.password.data)
         except ServiceError as error:
             field = form.current if "current" in str(error) else form.password
             field.errors.append(str(error))
         else:
-            db.session.commit()
             # Other sessions have ended; keep this one signed in with the new version.
             login_user(current_user._get_current_object())
             flash("Your password has been changed. You have been signed out elsewhere.", "success")

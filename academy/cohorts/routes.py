@@ -31,7 +31,7 @@ from academy.cohorts.forms import (
     SignOffForm,
 )
 from academy.csv_export import csv_download
-from academy.database import writes
+from academy.database import unit_of_work, writes
 from academy.extensions import db, limiter
 from academy.links import absolute_url
 from academy.models import (
@@ -191,20 +191,19 @@ def new():
         academy = db.session.get(Academy, form.academy.data)
         course = db.session.get(Course, form.course.data)
         try:
-            if academy is None or course is None:
-                raise ServiceError("Choose an academy and a course from the lists.")
-            cohort = service.create_cohort(
-                current_user,
-                academy=academy,
-                course=course,
-                details=_details(form),
-                co_trainers=_chosen_trainers(form),
-            )
+            with unit_of_work():
+                if academy is None or course is None:
+                    raise ServiceError("Choose an academy and a course from the lists.")
+                cohort = service.create_cohort(
+                    current_user,
+                    academy=academy,
+                    course=course,
+                    details=_details(form),
+                    co_trainers=_chosen_trainers(form),
+                )
         except ServiceError as error:
-            db.session.rollback()
             form.name.errors.append(str(error))
         else:
-            db.session.commit()
             flash(f"Cohort “{cohort.name}” created. Now invite its members.", "success")
             return redirect(url_for("cohorts.invitations", cohort_id=cohort.id))
     return render_template("cohorts/form.html", form=form, cohort=None)
@@ -220,12 +219,11 @@ def edit(cohort_id: int):
         form.co_trainers.data = sorted(cohort.trainer_ids - {current_user.id})
     if form.validate_on_submit():
         try:
-            service.update_cohort(current_user, cohort, _details(form), _chosen_trainers(form))
+            with unit_of_work():
+                service.update_cohort(current_user, cohort, _details(form), _chosen_trainers(form))
         except ServiceError as error:
-            db.session.rollback()
             form.name.errors.append(str(error))
         else:
-            db.session.commit()
             flash("Cohort details saved.", "success")
             return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
     return render_template("cohorts/form.html", form=form, cohort=cohort)
@@ -292,13 +290,13 @@ def export(cohort_id: int):
     table = cohorts_table.whole_table(cohort)
     body = cohorts_table.export_csv(table)  # before the commit expires what it reads
     # An export of members' personal data: each member can see it was taken, and by whom.
-    record_access_many(
-        current_user,
-        [row.user_id for row in table.rows],
-        "cohort.csv-export",
-        f"cohort:{cohort.id}",
-    )
-    db.session.commit()
+    with unit_of_work():
+        record_access_many(
+            current_user,
+            [row.user_id for row in table.rows],
+            "cohort.csv-export",
+            f"cohort:{cohort.id}",
+        )
     return csv_download(f"cohort-{cohort.id}-progress.csv", body)
 
 
@@ -312,12 +310,11 @@ def invitations(cohort_id: int):
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            invite = service.create_invite(cohort, current_user, days=form.days.data)
+            with unit_of_work():
+                invite = service.create_invite(cohort, current_user, days=form.days.data)
         except ServiceError as error:
-            db.session.rollback()
             form.days.errors.append(str(error))
         else:
-            db.session.commit()
             flash(f"New join code {service.format_code(invite.code)} and link created.", "success")
             return redirect(url_for("cohorts.invitations", cohort_id=cohort.id))
     return render_template(
@@ -341,8 +338,8 @@ def revoke_invitation(cohort_id: int, invite_id: int):
     if invite is None or invite.cohort_id != cohort.id:
         abort(404)
     if ActionForm().validate_on_submit():
-        service.revoke_invite(invite, current_user)
-        db.session.commit()
+        with unit_of_work():
+            service.revoke_invite(invite, current_user)
         flash("Invitation withdrawn: its code and link no longer work.", "success")
     return redirect(url_for("cohorts.invitations", cohort_id=cohort.id))
 
@@ -384,12 +381,11 @@ def join(key: str):
     problem = service.join_problem(invite)
     if problem is None and form.validate_on_submit():
         try:
-            service.join(current_user, invite)
+            with unit_of_work():
+                service.join(current_user, invite)
         except ServiceError as error:
-            db.session.rollback()
             problem = str(error)
         else:
-            db.session.commit()
             flash(
                 f"Welcome to {cohort.name}. You are enrolled in {cohort.course.title}.", "success"
             )
@@ -407,14 +403,12 @@ def import_members(cohort_id: int):
     results = problems = None
     if form.validate_on_submit():
         try:
-            rows = cohorts_import.parse(form.file.data.read(cohorts_import.MAX_BYTES + 1))
-            results, messages = cohorts_import.import_members(cohort, current_user, rows)
+            with unit_of_work():
+                rows = cohorts_import.parse(form.file.data.read(cohorts_import.MAX_BYTES + 1))
+                results, messages = cohorts_import.import_members(cohort, current_user, rows)
+                service.send_later(messages)
         except cohorts_import.ImportRejected as error:
-            db.session.rollback()
             problems = error.problems
-        else:
-            db.session.commit()
-            service.send_later(messages)
     status = 400 if problems else 200
     return render_template(
         "cohorts/import.html", cohort=cohort, form=form, results=results, problems=problems
@@ -427,12 +421,11 @@ def _member_action(cohort_id: int, user_id: int, act) -> Response:
         abort(404)
     if ActionForm().validate_on_submit():
         try:
-            message = act(cohort, user_id, current_user)
+            with unit_of_work():
+                message = act(cohort, user_id, current_user)
         except ServiceError as error:
-            db.session.rollback()
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash(message, "success")
     back = request.form.get("back")
     return redirect(back if is_safe_next(back) else url_for("cohorts.detail", cohort_id=cohort_id))
@@ -457,12 +450,11 @@ def sign_off_members(cohort_id: int):
     problem = problems = None
     if form.validate_on_submit():
         try:
-            count = cohort_sign_off.sign_off_members(cohort, form.members.data, current_user)
+            with unit_of_work():
+                count = cohort_sign_off.sign_off_members(cohort, form.members.data, current_user)
         except ServiceError as error:
-            db.session.rollback()
             problem, problems = str(error), getattr(error, "problems", None)
         else:
-            db.session.commit()
             flash(_signed_off_message(count), "success")
             return redirect(url_for("cohorts.detail", cohort_id=cohort.id, sort="status"))
     # Everyone who can be signed off is ticked until the trainer says otherwise.
@@ -517,13 +509,12 @@ def leave(cohort_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            offers = service.leave_cohort(cohort, current_user)
+            with unit_of_work():
+                offers = service.leave_cohort(cohort, current_user)
+                service.send_later(offers)
         except ServiceError as error:
-            db.session.rollback()
             flash(str(error), "error")
             return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
-        db.session.commit()
-        service.send_later(offers)
         flash(f"You have left {cohort.name}. Your progress in the course is kept.", "success")
         return redirect(url_for("cohorts.index"))
     return render_template("cohorts/leave.html", cohort=cohort, form=form)
@@ -580,15 +571,14 @@ def session_form(cohort_id: int, session_id: int | None = None):
             form.venue.data, form.meeting_url.data = cohort.venue, cohort.meeting_url
     if form.validate_on_submit():
         try:
-            if session is None:
-                service.schedule_session(cohort, current_user, _session_details(form))
-            else:
-                service.update_session(session, current_user, _session_details(form))
+            with unit_of_work():
+                if session is None:
+                    service.schedule_session(cohort, current_user, _session_details(form))
+                else:
+                    service.update_session(session, current_user, _session_details(form))
         except ServiceError as error:
-            db.session.rollback()
             form.title.errors.append(str(error))
         else:
-            db.session.commit()
             flash("Session saved. Members see it on their dashboard.", "success")
             return redirect(url_for("cohorts.sessions", cohort_id=cohort.id))
     return render_template("cohorts/session_form.html", cohort=cohort, session=session, form=form)
@@ -614,13 +604,12 @@ def attendance(cohort_id: int, session_id: int):
             if value or fill:
                 statuses[membership.user_id] = value or fill
         try:
-            saved = service.record_attendance(session, current_user, statuses)
+            with unit_of_work():
+                saved = service.record_attendance(session, current_user, statuses)
         except ServiceError as error:
-            db.session.rollback()
             problem = str(error)
             members = service.members_of(cohort)  # the rollback expired them
         else:
-            db.session.commit()
             flash(f"Attendance saved for {saved} members.", "success")
             return redirect(url_for("cohorts.sessions", cohort_id=cohort.id))
         current = {**current, **statuses}
@@ -670,14 +659,15 @@ def announce(cohort_id: int):
     form = AnnouncementForm()
     if form.validate_on_submit():
         try:
-            announcement = service.announce(cohort, current_user, form.subject.data, form.body.data)
+            with unit_of_work():
+                announcement = service.announce(
+                    cohort, current_user, form.subject.data, form.body.data
+                )
+                # Sent once committed: no one is e-mailed an announcement that was rolled back.
+                service.send_later(service.announcement_messages(cohort, announcement))
         except ServiceError as error:
-            db.session.rollback()
             form.subject.errors.append(str(error))
         else:
-            db.session.commit()
-            # Only once committed: a background worker must not send a message rolled back.
-            service.send_later(service.announcement_messages(cohort, announcement))
             flash(
                 f"Announcement posted and being e-mailed to {announcement.recipients} members.",
                 "success",

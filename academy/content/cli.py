@@ -63,13 +63,14 @@ def sync_command(verbose: bool) -> None:
     Only what changed is written; removed items are retired, never deleted.
     """
     from academy.content.sync import sync_path
+    from academy.database import unit_of_work
     from academy.extensions import db
 
     root = _configured_root()
     try:
-        report = sync_path(root, db.session)
+        with unit_of_work():
+            report = sync_path(root, db.session)
     except CurriculumError as error:
-        db.session.rollback()
         for problem in error.problems:
             click.echo(problem.format())
         count = len(error.problems)
@@ -77,7 +78,6 @@ def sync_command(verbose: bool) -> None:
             f"Not synced: {count} problem{'s' if count != 1 else ''} in the curriculum.", err=True
         )
         raise SystemExit(1) from None
-    db.session.commit()
     for title, items in (
         ("created", report.created),
         ("updated", report.updated),

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from academy.access import public, signed_in
 from academy.content.media import image_path
+from academy.database import unit_of_work
 from academy.extensions import db
 from academy.learn.blueprint import bp
 from academy.learn.forms import ActionForm, AnswersForm
@@ -145,12 +146,11 @@ def enrol(course_slug: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        learning.enrol(current_user, course)
+        with unit_of_work():
+            learning.enrol(current_user, course)
     except ServiceError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("learn.course", course_slug=course.slug), 303)
-    db.session.commit()
     flash(f"You are enrolled in {course.title}.", "success")
     first = course.lessons[0] if course.lessons else None
     if first is not None:
@@ -170,12 +170,11 @@ def leave(course_slug: str):
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            learning.leave(current_user, course)
+            with unit_of_work():
+                learning.leave(current_user, course)
         except ServiceError as error:
-            db.session.rollback()
             flash(str(error), "error")
             return redirect(url_for("learn.course", course_slug=course.slug), 303)
-        db.session.commit()
         flash(
             f"You have left {course.title}. Your progress is kept if you enrol again.",
             "success",
@@ -252,14 +251,13 @@ def complete_lesson(course_slug: str, lesson_slug: str):
     enrolment = learning.enrolment_for(current_user.id, course.id)
     was_complete = enrolment is not None and enrolment.completed_at is not None
     try:
-        learning.complete_lesson(current_user, lesson)
+        with unit_of_work():
+            learning.complete_lesson(current_user, lesson)
     except learning.NotEnrolled:
         return _not_enrolled(course)
     except ServiceError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(lesson.url, 303)
-    db.session.commit()
     if enrolment.completed_at is not None and not was_complete:
         flash(f"Well done: you have completed {course.title}.", "success")
         return redirect(url_for("learn.course", course_slug=course.slug), 303)
@@ -340,14 +338,13 @@ def start_attempt(course_slug: str, module_slug: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        attempt = learning.start_attempt(current_user, quiz)
+        with unit_of_work():
+            attempt = learning.start_attempt(current_user, quiz)
     except learning.NotEnrolled:
         return _not_enrolled(course)
     except ServiceError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(module.quiz.url, 303)
-    db.session.commit()
     return redirect(_attempt_url(course, module, attempt.number), 303)
 
 
@@ -431,26 +428,24 @@ def submit_attempt(course_slug: str, module_slug: str, number: int):
         if name.startswith(prefix)
     }
     try:
-        learning.submit_attempt(current_user, attempt, responses)
+        with unit_of_work():
+            learning.submit_attempt(current_user, attempt, responses)
+            # Read before the commit expires the attempt: reading after it would load the
+            # whole row again, snapshot and all, in a second transaction.
+            passed, score = attempt.passed, attempt.score
+            url = _attempt_url(course, module, attempt.number)
     except learning.NotEnrolled:
         return _not_enrolled(course)
     except learning.AlreadySubmitted as error:
-        db.session.rollback()
         flash(f"{error} Your answers were recorded the first time; here is the result.", "warning")
         return redirect(_attempt_url(course, module, attempt.number), 303)
     except learning.InvalidAnswers as error:
-        db.session.rollback()
         return _attempt_form(
             course, quiz, module, attempt, problems=error.problems, given=responses, status=422
         )
     except ServiceError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(module.quiz.url, 303)
-    # Read before the commit expires the attempt: reading after it would load the
-    # whole row again, snapshot and all, in a second transaction.
-    passed, score, url = attempt.passed, attempt.score, _attempt_url(course, module, attempt.number)
-    db.session.commit()
     if passed:
         flash(f"You passed with {score}%.", "success")
     else:

@@ -32,6 +32,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
+from academy.database import unit_of_work
 from academy.extensions import db
 from academy.ops import backup_encryption as encryption
 
@@ -152,8 +153,8 @@ def restore(
     else:
         _replace_contents(app, source)
     with app.app_context():
-        reapplied = erasure.reapply_erasures(ledger)
-        db.session.commit()
+        with unit_of_work():
+            reapplied = erasure.reapply_erasures(ledger)
         db.session.remove()
     return reapplied
 

@@ -40,6 +40,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from academy.database import unit_of_work
 from academy.extensions import db
 
 BENCH_DOMAIN = "bench.example.org"
@@ -364,8 +365,8 @@ def seed_bench(
     started = time.perf_counter()
     if members < BIG_COHORT_SIZE + bench_users:
         raise SeedError(f"--members must be at least {BIG_COHORT_SIZE + bench_users}")
-    ensure_academies()
-    db.session.commit()
+    with unit_of_work():
+        ensure_academies()
     if db.session.scalar(sa.select(User.id).where(User.email.like(f"%@{BENCH_DOMAIN}")).limit(1)):
         raise SeedError("this database already holds bench data: seed a fresh one")
     content = _content()

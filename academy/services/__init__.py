@@ -2,7 +2,8 @@
 
 Services validate, change objects, `flush()`, record an audit event where the
 action matters, and return. The caller (a request, a CLI command, a job)
-commits once.
+commits once (views and commands through `academy.database.unit_of_work`). E-mail
+and jobs they queue leave only once that commit is done.
 """
 
 

@@ -27,7 +27,8 @@ from academy.services.audit import record
 
 # What each job is for, in words (by the dotted path jobs are queued under).
 PURPOSES = {
-    "academy.mail.send_email": "Sending an e-mail",
+    "academy.mail.deliver": "Sending an e-mail",
+    "academy.mail.send_email": "Sending an e-mail",  # as jobs were named before 2026-12
     "academy.services.certificates.run_batch": "Issuing a cohort's certificates",
     "academy.services.cohorts.send_messages": "Sending a cohort's messages",
     "academy.services.item_analysis.figures.refresh": "Working out a quiz's item analysis",

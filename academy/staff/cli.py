@@ -7,6 +7,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from academy.database import unit_of_work
 from academy.extensions import db
 from academy.models.certificates import BatchStatus, CertificateBatch
 from academy.services import certificates as service
@@ -25,8 +26,8 @@ certificates_cli = AppGroup("certificates", help="Certificates: reminders, batch
 )
 def remind(days: int) -> None:
     """E-mail holders whose certificate expires soon (once each). Run it daily."""
-    sent = service.send_expiry_reminders(days)
-    db.session.commit()
+    with unit_of_work():
+        sent = service.send_expiry_reminders(days)
     click.echo(f"Sent {sent} renewal {'reminder' if sent == 1 else 'reminders'}.")
 
 

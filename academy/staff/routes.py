@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from academy.access import roles_required
-from academy.database import writes
+from academy.database import unit_of_work, writes
 from academy.extensions import db
 from academy.models import Academy, AuditEvent, Cohort, Course, Role, User, within_academies
 from academy.models.certificates import Certificate, CertificateBatch
@@ -202,15 +202,14 @@ def issue():
             abort(404)
     academy = _academy_or_404(form.academy_id.data) if form.academy_id.data else None
     try:
-        certificate = service.issue(
-            member, course, actor=current_user, academy=academy, cohort=cohort
-        )
+        with unit_of_work():
+            certificate = service.issue(
+                member, course, actor=current_user, academy=academy, cohort=cohort
+            )
+            code = certificate.code
     except ServiceError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(_back(url_for("staff.eligible")))
-    code = certificate.code
-    db.session.commit()
     flash(
         f"Certificate {certificate.number} issued to {certificate.holder_name}. "
         f"Its verification link: {service.verify_url(code)}",
@@ -230,18 +229,18 @@ def issue_cohort(cohort_id: int):
         _form_errors(form)
         return redirect(url_for("staff.eligible", cohort=cohort.id))
     try:
-        batch = service.start_batch(cohort, actor=current_user)
+        with unit_of_work():
+            batch = service.start_batch(cohort, actor=current_user)
     except ServiceError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("staff.eligible", cohort=cohort.id))
-    db.session.commit()
     _queue_batch(batch.id)
     return redirect(url_for("staff.batch", batch_id=batch.id))
 
 
 def _queue_batch(batch_id: int) -> bool:
-    # After the commit: the job (in another process or thread) must see the batch.
+    # After the unit of work, with nothing left to commit: the job (in another process)
+    # must see the batch, and a queue that is down must answer here.
     if service.queue_batch(batch_id):
         return True
     flash(WAITING_FOR_QUEUE, "warning")
@@ -307,12 +306,11 @@ def resume_batch(batch_id: int):
         _form_errors(form)
         return redirect(url_for("staff.batch", batch_id=batch.id))
     try:
-        service.resume_batch(batch, actor=current_user)
+        with unit_of_work():
+            service.resume_batch(batch, actor=current_user)
     except ServiceError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("staff.batch", batch_id=batch.id))
-    db.session.commit()
     if _queue_batch(batch.id):
         flash("The batch is carrying on where it stopped.", "success")
     return redirect(url_for("staff.batch", batch_id=batch.id))
@@ -367,10 +365,10 @@ def certificate(certificate_id: int):
     certificate = _certificate_or_404(certificate_id)
     holder = db.session.get(User, certificate.user_id) if certificate.user_id else None
     if holder is not None:
-        record_access(
-            current_user, holder, "staff.certificate-page", f"certificate:{certificate.id}"
-        )
-        db.session.commit()
+        with unit_of_work():
+            record_access(
+                current_user, holder, "staff.certificate-page", f"certificate:{certificate.id}"
+            )
     history = db.session.scalars(
         sa.select(AuditEvent)
         .options(selectinload(AuditEvent.actor))
@@ -397,17 +395,16 @@ def revoke(certificate_id: int):
         _form_errors(form)
         return redirect(url_for("staff.certificate", certificate_id=certificate.id))
     try:
-        service.revoke(
-            certificate,
-            actor=current_user,
-            reason=form.reason.data,
-            category=form.category.data,
-        )
+        with unit_of_work():
+            service.revoke(
+                certificate,
+                actor=current_user,
+                reason=form.reason.data,
+                category=form.category.data,
+            )
     except ServiceError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("staff.certificate", certificate_id=certificate.id))
-    db.session.commit()
     flash(f"Certificate {certificate.number} is revoked.", "success")
     return redirect(url_for("staff.certificate", certificate_id=certificate.id))
 
@@ -431,13 +428,12 @@ def _reissue(certificate_id: int, *, renew: bool):
         _form_errors(form)
         return redirect(url_for("staff.certificate", certificate_id=certificate.id))
     try:
-        new = service.reissue(certificate, actor=current_user, renew=renew)
+        with unit_of_work():
+            new = service.reissue(certificate, actor=current_user, renew=renew)
+            code = new.code
     except ServiceError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("staff.certificate", certificate_id=certificate.id))
-    code = new.code
-    db.session.commit()
     flash(
         f"Certificate {new.number} replaces {certificate.number}. "
         f"Its verification link: {service.verify_url(code)}",
@@ -484,12 +480,11 @@ def _change_trainer_role(form, action, success: str):
     member = _user_or_404(form.user_id.data)
     academy = _academy_or_404(form.academy_id.data)
     try:
-        action(member, academy, actor=current_user, note=form.note.data)
+        with unit_of_work():
+            action(member, academy, actor=current_user, note=form.note.data)
     except ServiceError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("staff.promotions"))
-    db.session.commit()
     flash(success.format(name=member.display_name, academy=academy.full_name), "success")
     return redirect(url_for("staff.promotions"))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from academy.extensions import db
+from academy.database import unit_of_work
 from academy.services import cohorts as cohorts_service
 from academy.services.cohorts import reminders, waiting
 
@@ -20,8 +20,8 @@ training_cli = AppGroup("training", help="Waiting-list offers and session remind
 @training_cli.command("expire-offers")
 def expire_offers() -> None:
     """Drop lapsed offers of a place and offer free places to the next people waiting."""
-    lapsed, messages = waiting.expire_offers()
-    db.session.commit()
+    with unit_of_work():
+        lapsed, messages = waiting.expire_offers()
     cohorts_service.send_later(messages)
     click.echo(f"{lapsed} offers lapsed; {len(messages)} places offered.")
 
@@ -29,7 +29,7 @@ def expire_offers() -> None:
 @training_cli.command("remind")
 def remind() -> None:
     """E-mail members (with the .ics) about their sessions starting within the next day."""
-    due = reminders.due_reminders()
-    db.session.commit()
+    with unit_of_work():
+        due = reminders.due_reminders()
     reminders.send_later(due)
     click.echo(f"{len(due)} session reminders sent.")

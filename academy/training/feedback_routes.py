@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from academy.access import roles_required, signed_in
 from academy.cohorts.forms import ActionForm
+from academy.database import unit_of_work
 from academy.extensions import db
 from academy.models import Cohort, CohortSession, CourseEvaluation, SessionFeedback
 from academy.services import ServiceError, feedback
@@ -61,12 +62,13 @@ def rate_session(session_id: int):
             return redirect(url_for("training.change_feedback", feedback_id=already))
     if form.validate_on_submit():
         try:
-            feedback.give_feedback(session, current_user, form.ratings(), form.comment.data or "")
+            with unit_of_work():
+                feedback.give_feedback(
+                    session, current_user, form.ratings(), form.comment.data or ""
+                )
         except ServiceError as error:
-            db.session.rollback()
             flash(str(error), "error")
             return redirect(url_for("training.my_feedback"))
-        db.session.commit()
         flash("Thank you: your answer is saved. You can change or erase it here.", "success")
         return redirect(url_for("training.my_feedback"))
     return render_template(
@@ -88,8 +90,8 @@ def change_feedback(feedback_id: int):
     session, cohort = _session(answer.session_id)
     form = SessionFeedbackForm(obj=answer)
     if form.validate_on_submit():
-        feedback.update_feedback(answer, current_user, form.ratings(), form.comment.data or "")
-        db.session.commit()
+        with unit_of_work():
+            feedback.update_feedback(answer, current_user, form.ratings(), form.comment.data or "")
         flash("Your answer is changed.", "success")
         return redirect(url_for("training.my_feedback"))
     return render_template(
@@ -102,8 +104,8 @@ def change_feedback(feedback_id: int):
 def erase_feedback(feedback_id: int):
     answer = _own_feedback(feedback_id)
     if ActionForm().validate_on_submit():
-        feedback.erase_feedback(answer, current_user)
-        db.session.commit()
+        with unit_of_work():
+            feedback.erase_feedback(answer, current_user)
         flash("Your answer is erased.", "success")
     return redirect(url_for("training.my_feedback"))
 
@@ -125,8 +127,8 @@ def evaluate(cohort_id: int):
     )
     form = EvaluationForm(obj=existing)
     if form.validate_on_submit():
-        feedback.evaluate_course(cohort, current_user, form.ratings(), form.comment.data or "")
-        db.session.commit()
+        with unit_of_work():
+            feedback.evaluate_course(cohort, current_user, form.ratings(), form.comment.data or "")
         flash("Thank you: your evaluation is saved.", "success")
         return redirect(url_for("training.my_feedback"))
     return render_template("training/evaluate.html", form=form, cohort=cohort, existing=existing), (
@@ -141,8 +143,8 @@ def erase_evaluation(evaluation_id: int):
     if evaluation is None or evaluation.user_id != current_user.id:
         abort(404)
     if ActionForm().validate_on_submit():
-        feedback.erase_evaluation(evaluation, current_user)
-        db.session.commit()
+        with unit_of_work():
+            feedback.erase_evaluation(evaluation, current_user)
         flash("Your evaluation is erased.", "success")
     return redirect(url_for("training.my_feedback"))
 

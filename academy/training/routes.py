@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from academy.access import public, roles_required, signed_in
 from academy.cohorts.forms import ActionForm
+from academy.database import unit_of_work
 from academy.extensions import db, limiter
 from academy.models import Cohort
 from academy.paging import page_from_query
@@ -122,12 +123,11 @@ def sign_up(cohort_id: int):
     if request.method == "GET" or not ActionForm().validate_on_submit():
         return redirect(url_for("training.listing", cohort_id=cohort.id))
     try:
-        result = open_signup.sign_up(current_user, cohort)
+        with unit_of_work():
+            result = open_signup.sign_up(current_user, cohort)
     except ServiceError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("training.listing", cohort_id=cohort_id))
-    db.session.commit()
     if result.joined:
         flash(f"You are in {cohort.name} and enrolled in {cohort.course.title}.", "success")
         return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
@@ -145,12 +145,11 @@ def accept(cohort_id: int):
     cohort = _open_cohort(cohort_id)
     if ActionForm().validate_on_submit():
         try:
-            open_signup.accept_offer(current_user, cohort)
+            with unit_of_work():
+                open_signup.accept_offer(current_user, cohort)
         except ServiceError as error:
-            db.session.rollback()
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash(f"You are in {cohort.name} and enrolled in {cohort.course.title}.", "success")
             return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
     return redirect(url_for("training.listing", cohort_id=cohort.id))
@@ -162,12 +161,11 @@ def leave_waiting_list(cohort_id: int):
     cohort = _open_cohort(cohort_id)
     if ActionForm().validate_on_submit():
         try:
-            offers = open_signup.leave_waiting_list(current_user, cohort)
+            with unit_of_work():
+                offers = open_signup.leave_waiting_list(current_user, cohort)
         except ServiceError as error:
-            db.session.rollback()
             flash(str(error), "error")
         else:
-            db.session.commit()
             cohorts_service.send_later(offers)
             flash(f"You are no longer on the waiting list for {cohort.name}.", "success")
     return redirect(url_for("training.listing", cohort_id=cohort.id))
@@ -205,8 +203,8 @@ def close_sign_up(cohort_id: int):
     cohort = _managed(cohort_id)
     if ActionForm().validate_on_submit():
         closed = request.form.get("closed") == "1"
-        offers = open_signup.set_signup_closed(cohort, current_user, closed=closed)
-        db.session.commit()
+        with unit_of_work():
+            offers = open_signup.set_signup_closed(cohort, current_user, closed=closed)
         cohorts_service.send_later(offers)
         flash("Sign-up closed." if closed else "Sign-up reopened.", "success")
     return redirect(url_for("training.sign_ups", cohort_id=cohort.id))

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
 from academy.access import signed_in
+from academy.database import unit_of_work
 from academy.extensions import db
 from academy.models import Course
 from academy.models.certificates import Certificate
@@ -53,8 +54,8 @@ def index():
 def privacy():
     form = ShowNameForm()
     if form.validate_on_submit():
-        service.set_show_name(current_user, form.show_name.data)
-        db.session.commit()
+        with unit_of_work():
+            service.set_show_name(current_user, form.show_name.data)
         if form.show_name.data:
             flash("People who check your certificates will now see your name.", "success")
         else:

@@ -75,7 +75,7 @@ def test_admins_see_a_failed_job_with_why_but_not_what_it_carried(app, queue, as
 def test_an_e_mail_job_is_named_in_words(app, queue, as_admin):
     app.config["MAIL_BACKEND"] = "smtp"
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_USE_TLS=False)  # closed
-    fail_for_good(app, queue, path="academy.mail.send_email")
+    fail_for_good(app, queue, path="academy.mail.deliver")
     assert "Sending an e-mail" in as_admin.get("/admin/jobs").get_data(as_text=True)
 
 

@@ -1,8 +1,12 @@
 """A cohort's certificates issued in one go, in the background.
 
 `start_batch` fixes the list of the cohort's members waiting for a certificate;
-the caller commits and queues `run_batch`, which issues them one by one and
-records each outcome. No transaction is open while a PDF renders (`issue`
+the caller queues `run_batch` in the same unit of work (it starts once that
+commits), which issues them one by one and records each outcome. `run_batch`
+commits itself, unlike other services: each member's certificate (and its
+e-mail, sent after that commit) must stand on its own, so that one failure or a
+worker that stops half-way keeps everything issued before it, and the page
+shows progress as it goes. No transaction is open while a PDF renders (`issue`
 commits before it and the batch commits after each member), so members' writes
 go on while a batch runs, on SQLite too. A PDF that cannot be rendered (too
 slow, too big) is a "failed" outcome with its reason: resuming retries it. A

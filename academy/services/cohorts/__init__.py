@@ -1,8 +1,8 @@
 """Cohorts: creating and running them, from invitation to sign-off.
 
 Rules live here so that the web, the CLI and jobs share them. Functions flush and
-record audit events; the caller commits once, then sends the e-mails they return
-(`send_later`). Permissions for one cohort are on the model
+record audit events; the caller commits once, and sends the e-mails they return
+with `send_later` (they leave once the commit is done). Permissions for one cohort are on the model
 (`cohort.can_manage(user)`); routes check them before calling.
 
 Call the package for the everyday rules: `cohorts.create_cohort(...)`,

@@ -16,8 +16,8 @@ from academy.services.cohorts.roster import member_count
 
 
 def announce(cohort: Cohort, actor: User, subject: str, body: str) -> Announcement:
-    """Post an announcement on the cohort page; `send_announcement` e-mails it (after the
-    caller commits, so that a background worker never sends a message that was rolled back)."""
+    """Post an announcement on the cohort page; `send_later(announcement_messages(...))`
+    e-mails it once the caller commits (never a message that was rolled back)."""
     subject, body = subject.strip(), body.strip()
     if not subject or not body:
         raise ServiceError("Write a subject and a message.")
@@ -42,7 +42,7 @@ def announce(cohort: Cohort, actor: User, subject: str, body: str) -> Announceme
 
 def announcement_messages(cohort: Cohort, announcement: Announcement) -> list[Message]:
     """One e-mail per member (never one message to all: members do not see each other's
-    addresses). Send them with `send_later` once the announcement is committed."""
+    addresses), for `send_later`."""
     recipients = db.session.scalars(
         select(User.email)
         .join(CohortMember, CohortMember.user_id == User.id)

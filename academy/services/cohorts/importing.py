@@ -139,7 +139,7 @@ def import_members(
     cohort: Cohort, actor: User, rows: list[ImportRow]
 ) -> tuple[list[RowResult], list[Message]]:
     """Add or invite everyone in `rows`; returns what happened to each row and the
-    e-mails to send once the caller has committed. Refuses (changing nothing) if the
+    e-mails for `send_later` (they leave once the caller commits). Refuses (changing nothing) if the
     people with accounts would take the cohort over its capacity."""
     emails = [row.email for row in rows]
     users = {

@@ -1,6 +1,6 @@
 """E-mail to cohort members: the background job that sends the messages the services
-compose (academy.mail.compose, templates in templates/email/), once the caller has
-committed."""
+compose (academy.mail.compose, templates in templates/email/), once the caller's
+transaction commits (academy.jobs.enqueue)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ Message = Email  # what the cohort services return: rendered, sent after the cal
 
 
 def send_later(messages: list[Email]) -> None:
-    """Queue e-mails in one background job (one connection; each failure retried alone).
-    Call after committing."""
+    """Queue e-mails in one background job (one connection; each failure retried alone),
+    sent once the caller's transaction commits."""
     mail.send_many(messages)
 
 

@@ -1,8 +1,8 @@
 """Who joins a cohort and how: join codes and links, personal invitations by e-mail,
 joining, being added by a trainer, being removed and leaving.
 
-Functions flush and record audit events; the caller commits once, then sends the
-e-mails they return (`mail.send_later`).
+Functions flush and record audit events; the caller commits once and sends the
+e-mails they return with `mail.send_later` (they leave once the commit is done).
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ def extend_request(
 ) -> Email | None:
     """Extend the deadline by two further months (UK GDPR Art. 12(3): where requests
     are complex or numerous), once, and return the e-mail that tells the member why,
-    to send after the commit (None if the account has no e-mail address any more)."""
+    for `send_email` (None if the account has no e-mail address any more)."""
     today = today or utcnow().date()
     reason = (reason or "").strip()
     if not reason:

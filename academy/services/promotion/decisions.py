@@ -44,7 +44,7 @@ def _require_academy(actor: User, academy: Academy) -> None:
 
 
 def _send(member: User, template: str, academy: Academy) -> None:
-    # Queued now, before the caller commits (as every notice to a holder is).
+    # Queued now; it leaves once the caller commits (as every notice to a holder does).
     send_template(member.email, template, name=member.display_name, academy_name=academy.full_name)
 
 
