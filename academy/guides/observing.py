@@ -13,6 +13,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from academy.access import roles_required
+from academy.database import unit_of_work
 from academy.extensions import db
 from academy.guides.blueprint import bp
 from academy.guides.forms import ObservationForm
@@ -56,23 +57,21 @@ def observe(cohort_id: int, user_id: int):
         try:
             if session is None:
                 raise ServiceError("Choose one of this cohort's sessions.")
-            service.record_observation(
-                cohort,
-                candidate,
-                session,
-                observer=current_user,
-                ratings=ratings,
-                feedback=form.feedback.data or "",
-                outcome=form.outcome.data or "",
-            )
+            with unit_of_work():
+                service.record_observation(
+                    cohort,
+                    candidate,
+                    session,
+                    observer=current_user,
+                    ratings=ratings,
+                    feedback=form.feedback.data or "",
+                    outcome=form.outcome.data or "",
+                )
         except NotAllowed:
-            db.session.rollback()
             abort(404)
         except ServiceError as error:
-            db.session.rollback()
             problem = str(error)
         else:
-            db.session.commit()
             flash(
                 f"Observation of {candidate.display_name} recorded. They can read your "
                 "feedback on their cohort page.",

@@ -29,6 +29,7 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from academy.database import unit_of_work
 from academy.demo_marker import database_key, marker_path
 from academy.extensions import db
 from academy.formatting import UK
@@ -132,12 +133,12 @@ def seed_demo() -> tuple[list[SignIn], bool]:
     sign-ins to print and whether the world was made now (False: it was there)."""
     if current_app.config["ACADEMY_ENV"] == "production":
         raise DemoError("Demo data is never created in production.")
-    ensure_academies()
-    sign_ins, people = _sign_in_accounts()
-    made = _world_exists() is False
-    if made:
-        _make_world(people)
-    db.session.commit()
+    with unit_of_work():
+        ensure_academies()
+        sign_ins, people = _sign_in_accounts()
+        made = _world_exists() is False
+        if made:
+            _make_world(people)
     write_marker()
     _wait_for_mail()
     return sign_ins, made

@@ -72,8 +72,8 @@ def import_pdf_files(folder: str | None) -> None:
     from flask import current_app
 
     folder = folder or current_app.config["ACADEMY_CERTIFICATES_DIR"]
-    counts = import_files(db.session.connection(), folder)
-    db.session.commit()
+    with unit_of_work():
+        counts = import_files(db.session.connection(), folder)
     click.echo(
         f"Imported {counts['imported']}, already stored {counts['present']}, "
         f"not matching {counts['skipped']} (from {folder})."
