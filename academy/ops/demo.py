@@ -176,7 +176,7 @@ def _sign_in_accounts() -> tuple[list[SignIn], dict[str, User]]:
         # Granted only when missing: granting records an audit event, and a second run
         # must add nothing.
         if role != Role.MEMBER and (
-            role not in user.roles or (academy and academy.id not in user.academy_ids(role))
+            role not in user.roles or (academy and academy not in user.academies_held(role))
         ):
             accounts.grant_role(user, role, academy=academy)
         key = recovery = None

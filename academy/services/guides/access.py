@@ -17,7 +17,8 @@ from academy.models.learning import Enrolment
 
 def reads_all_guides(user: User) -> bool:
     """Admins and academy staff read every course's guides."""
-    return user.has_role(Role.ADMIN) or bool(user.academy_ids(Role.STAFF))
+    staff_in = user.academies_for(Role.STAFF)  # None: an admin, everywhere
+    return staff_in is None or bool(staff_in)
 
 
 def guide_course_ids(user: User) -> set[int] | None:
@@ -26,14 +27,16 @@ def guide_course_ids(user: User) -> set[int] | None:
         return set()
     if reads_all_guides(user):
         return None
-    academies = user.academy_ids(Role.TRAINER)
-    if not academies:
+    if not user.academies_for(Role.TRAINER):
         return set()
     return set(
         db.session.scalars(
             sa.select(Cohort.course_id)
             .join(CohortTrainer, CohortTrainer.cohort_id == Cohort.id)
-            .where(CohortTrainer.user_id == user.id, Cohort.academy_id.in_(academies))
+            .where(
+                CohortTrainer.user_id == user.id,
+                user.academy_filter(Cohort.academy_id, Role.TRAINER),
+            )
             .distinct()
         )
     )
@@ -60,7 +63,7 @@ def may_print_workbook(user: User, course_id: int) -> bool:
 
 def is_new_trainer(user: User) -> bool:
     """A trainer (somewhere) who runs no cohort yet: their first screen says what to do."""
-    if not user.academy_ids(Role.TRAINER):
+    if not user.academies_held(Role.TRAINER):
         return False
     runs = db.session.scalar(
         sa.select(sa.literal(1)).where(CohortTrainer.user_id == user.id).limit(1)
