@@ -390,8 +390,11 @@ class Server:
             # Each run's own cache: counts kept from another database must not show.
             FLASK_CACHE_KEY_PREFIX=f"{prefix}cache:",
         )
-        if redis_url:
-            env["REDIS_URL"] = redis_url
+        # Production does not start without Redis (academy/config.py): the local one
+        # where the run names none.
+        env["REDIS_URL"] = redis_url or os.environ.get(
+            "BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"
+        )
         env.update(extra_env or {})
         (OUT / "access.log").unlink(missing_ok=True)
         self.log_path = OUT / "gunicorn.log"
