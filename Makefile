@@ -58,7 +58,8 @@ run: check-lock system-packages
 	$(FLASK) db upgrade
 	$(FLASK) academy seed-academies
 	$(FLASK) academy curriculum sync
-	$(FLASK) academy seed-demo
+	@# Links in the demo's e-mails name the address about to be served.
+	ACADEMY_BASE_URL="$${ACADEMY_BASE_URL:-http://$(HOST):$(PORT)}" $(FLASK) academy seed-demo
 	@echo "Serving on http://$(HOST):$(PORT)"
 	@test -n "$$MAIL_SERVER" || echo "No MAIL_SERVER: e-mails are printed here and kept in instance/outbox/ (.eml)"
 	$(FLASK) run --host $(HOST) --port $(PORT)

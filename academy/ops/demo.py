@@ -89,7 +89,8 @@ TO_TRY = {
     "trainer": f"Open {COHORT_NAME}: sign off Dafydd, see who is falling behind, take "
     "attendance at the next session.",
     "staff": "Issue the certificates waiting (Staff > eligible), look at the revoked one, "
-    "promote Priya Shah to trainer, read the reports.",
+    "see Priya Shah waiting for promotion (she needs an observed practice session "
+    "first), read the reports.",
     "admin": "Answer Gareth Lewis's data request, read the access log, manage academies and roles.",
 }
 MEMBER_SHARE = 0.5  # the demo member, half way through the cohort's course
