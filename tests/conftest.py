@@ -123,6 +123,10 @@ PRODUCTION_SETTINGS = {
     "ACADEMY_BADGE_SIGNING_KEY": BADGE_KEY,
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "CACHE_TYPE": "SimpleCache",
+    # No background sweep for batches waiting on the queue (academy/ops/sweep.py): its
+    # thread would outlive the test and its database. tests/certificates/test_redis_down.py
+    # runs it on purpose.
+    "ACADEMY_QUEUE_SWEEP_SECONDS": 0,
 }
 
 
